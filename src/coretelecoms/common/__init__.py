@@ -1,0 +1,1 @@
+"""Pieces every stage shares: entity contracts, errors, the embedded PostgreSQL."""

@@ -1,0 +1,154 @@
+"""The five entities: raw headers as delivered (SOURCES.md), canonical Arrow schemas and RAW table names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us")
+LINEAGE_FIELDS = (
+    pa.field("_ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("_source", pa.string(), nullable=False),
+    pa.field("_run_id", pa.string(), nullable=False),
+    pa.field("_ingest_date", pa.date32(), nullable=False),
+)
+# Leftover pandas/spreadsheet index columns the sources carry; they hold no information.
+INDEX_HEADERS = frozenset({"", "unnamed0", "column1", "index"})
+
+
+def header_key(header: str) -> str:
+    """Normalise a raw header for matching: 'COMPLAINT_catego ry' and 'complaint category' meet."""
+    return re.sub(r"[^0-9a-z]", "", header.lstrip("\ufeff").lower())
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column and the raw header it comes from."""
+
+    name: str
+    source: str
+    type: pa.DataType = field(default_factory=pa.string)
+    # A required column's empty value sends the row to quarantine (ids); others become null.
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity's contract: where it comes from and what it must look like in the lake."""
+
+    name: str  # CLI and lake name, e.g. "call-logs"
+    table: str  # RAW table name, e.g. "call_logs"
+    system: str  # source system, one container image each: files, sheets, postgres
+    key: str  # the source id column
+    columns: tuple[Column, ...]
+    daily: bool  # one file/table a day, or a static snapshot re-delivered whole
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The Arrow schema written to the lake: canonical columns then lineage."""
+        return pa.schema([pa.field(c.name, c.type) for c in self.columns] + list(LINEAGE_FIELDS))
+
+    @property
+    def raw_headers(self) -> list[str]:
+        return [c.source for c in self.columns]
+
+
+def _complaint_columns(id_column: Column, *extra: Column) -> tuple[Column, ...]:
+    return (
+        id_column,
+        Column("customer_id", "customeR iD"),
+        Column("complaint_category", "COMPLAINT_catego ry"),
+        Column("agent_id", "agent ID", pa.int64()),
+        *extra,
+    )
+
+
+CUSTOMERS = Entity(
+    name="customers",
+    table="customers",
+    system="files",
+    key="customer_id",
+    daily=False,
+    columns=(
+        Column("customer_id", "customer_id", required=True),
+        Column("name", "name"),
+        Column("gender", "Gender"),
+        Column("date_of_birth", "DATE of biRTH", pa.date32()),
+        Column("signup_date", "signup_date", pa.date32()),
+        Column("email", "email"),
+        Column("address", "address"),
+    ),
+)
+AGENTS = Entity(
+    name="agents",
+    table="agents",
+    system="sheets",
+    key="agent_id",
+    daily=False,
+    columns=(
+        Column("agent_id", "iD", pa.int64(), required=True),
+        Column("name", "NamE"),
+        Column("experience", "experience"),
+        Column("state", "state"),
+    ),
+)
+CALL_LOGS = Entity(
+    name="call-logs",
+    table="call_logs",
+    system="files",
+    key="call_id",
+    daily=True,
+    columns=_complaint_columns(
+        Column("call_id", "call ID", required=True),
+        Column("call_start_time", "call_start_time", TIMESTAMP),
+        Column("call_end_time", "call_end_time", TIMESTAMP),
+        Column("resolution_status", "resolutionstatus"),
+        Column("generation_date", "callLogsGenerationDate", pa.date32()),
+    ),
+)
+SOCIAL_MEDIA = Entity(
+    name="social-media",
+    table="social_media_complaints",
+    system="files",
+    key="complaint_id",
+    daily=True,
+    columns=_complaint_columns(
+        Column("complaint_id", "complaint_id", required=True),
+        Column("resolution_status", "resolutionstatus"),
+        Column("request_date", "request_date", TIMESTAMP),
+        Column("resolution_date", "resolution_date", TIMESTAMP),
+        Column("media_channel", "media_channel"),
+        Column("generation_date", "MediaComplaintGenerationDate", pa.date32()),
+    ),
+)
+WEB_FORMS = Entity(
+    name="web-forms",
+    table="web_form_requests",
+    system="postgres",
+    key="request_id",
+    daily=True,
+    columns=_complaint_columns(
+        Column("request_id", "request_id", required=True),
+        Column("resolution_status", "resolutionstatus"),
+        Column("request_date", "request_date", TIMESTAMP),
+        Column("resolution_date", "resolution_date", TIMESTAMP),
+        Column("generation_date", "webFormGenerationDate", pa.date32()),
+    ),
+)
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CUSTOMERS, AGENTS, CALL_LOGS, SOCIAL_MEDIA, WEB_FORMS)}
+
+# Where each source lives (SOURCES.md); paths are relative to the source bucket root.
+CUSTOMERS_KEY = "customers/customers_dataset.csv"
+CALL_LOGS_KEY = "call logs/call_logs_day_{date}.csv"
+SOCIAL_MEDIA_KEY = "social_medias/media_complaint_day_{date}.json"
+WEB_FORMS_SCHEMA = "customer_complaints"
+WEB_FORMS_TABLE = "Web_form_request_{date_underscored}"
+AGENTS_SHEET_TITLE = "CORETELECOMMS AGENTS"
+
+# Canonical value domains (SOURCES.md); cleaning to them happens in dbt staging.
+COMPLAINT_CATEGORIES = ("Technician Support", "Network Failure", "Router Delivery", "Payments")
+RESOLUTION_STATUSES = ("Resolved", "Backlog", "In-Progress", "Blocked")
+MEDIA_CHANNELS = ("instagram", "twitter", "facebook", "linkedin")

@@ -1,0 +1,1 @@
+"""The pipeline definition (one step registry) and the local engine that runs it in-process."""
