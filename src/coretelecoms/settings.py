@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     source_url: str | None = Field(default=None, description="source bucket root, s3:// or file://")
     agents_sheet: str | None = Field(default=None, description="Google Sheet id, or a .xlsx/.csv stand-in")
     google_credentials: Path | None = Field(
-        default=None, description="service-account JSON for the Sheets API (else GOOGLE_APPLICATION_CREDENTIALS)"
+        default=None,
+        description="service-account JSON for the Sheets API (else GOOGLE_APPLICATION_CREDENTIALS)",
     )
     postgres_dsn: SecretStr | None = Field(default=None, description="web-forms database; unset = embedded")
     lake_url: str | None = Field(default=None, description="lake root, s3:// or file://")

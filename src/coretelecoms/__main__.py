@@ -1,0 +1,5 @@
+"""`python -m coretelecoms` runs the CLI."""
+
+from coretelecoms.cli import main
+
+main()

@@ -1,0 +1,197 @@
+"""Schema-on-write: map raw headers to the canonical columns, cast every value, quarantine what does not fit.
+
+Everything here is vectorised with pyarrow.compute; Python only touches the (rare) failing rows to
+write their reasons. Values are not cleaned (no trimming of strings, no case folding): that is dbt
+staging's job, where the rules live in one place and are tested.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coretelecoms.common.entities import INDEX_HEADERS, Column, Entity, header_key
+from coretelecoms.common.errors import PipelineError
+from coretelecoms.extract.records import RawChunk
+
+TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+INTEGER_PATTERN = r"^[+-]?[0-9]{1,18}$"
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("location", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw_record", pa.string(), nullable=False),
+    ]
+)
+DRIFT_SCHEMA = pa.schema(
+    [
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("location", pa.string(), nullable=False),
+        pa.field("extra_columns", pa.string(), nullable=False),  # JSON object: header -> raw value
+    ]
+)
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """How one source's header lines up with the entity's contract."""
+
+    columns: dict[str, Column]  # raw header -> canonical column
+    extra: tuple[str, ...]  # headers the contract does not know (schema drift)
+
+
+def map_headers(entity: Entity, headers: list[str], source: str) -> HeaderMap:
+    """Match headers to the contract; a missing contract column is a broken source, not a bad row."""
+    by_key = {header_key(c.source): c for c in entity.columns}
+    mapped: dict[str, Column] = {}
+    extra: list[str] = []
+    for header in headers:
+        column = by_key.get(header_key(header))
+        if column is not None and column not in mapped.values():
+            mapped[header] = column
+        elif header_key(header) not in INDEX_HEADERS:
+            extra.append(header)
+    missing = [c.source for c in entity.columns if c not in mapped.values()]
+    if missing:
+        raise PipelineError(
+            f"{source}: missing column(s) {', '.join(map(repr, missing))} (header: {headers!r})"
+        )
+    return HeaderMap(mapped, tuple(extra))
+
+
+def _parse_timestamp(values: pa.Array) -> pa.Array:
+    parsed = pc.strptime(values, format=TIMESTAMP_FORMATS[0], unit="us", error_is_null=True)
+    if parsed.null_count > values.null_count:  # rarely taken: only when a value failed the first format
+        alt = pc.strptime(values, format=TIMESTAMP_FORMATS[1], unit="us", error_is_null=True)
+        parsed = pc.coalesce(parsed, alt)
+    return parsed
+
+
+def _cast(column: Column, raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """Cast one raw string column; returns (typed values, mask of rows whose value did not parse)."""
+    if pa.types.is_string(column.type):
+        if not column.required:
+            return raw, None
+        bad = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), True)
+        return raw, bad
+    trimmed = pc.utf8_trim_whitespace(raw)
+    # Empty means "no value": null, not an error.
+    present = pc.fill_null(pc.not_equal(trimmed, ""), False)
+    trimmed = pc.if_else(present, trimmed, pa.scalar(None, pa.string()))
+    if pa.types.is_integer(column.type):
+        ok = pc.match_substring_regex(trimmed, INTEGER_PATTERN)
+        typed = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), column.type)
+    elif pa.types.is_timestamp(column.type):
+        typed = _parse_timestamp(trimmed)
+    elif pa.types.is_date(column.type):
+        typed = pc.cast(pc.strptime(trimmed, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+    else:  # pragma: no cover - the contract only uses the types above
+        raise TypeError(f"no cast for {column.type}")
+    bad = pc.and_(present, pc.is_null(typed))
+    if column.required:
+        bad = pc.or_(bad, pc.invert(present))
+    return typed, bad
+
+
+@dataclass
+class Normalized:
+    """One chunk after schema-on-write."""
+
+    valid: pa.RecordBatch  # canonical columns only (lineage is added by the engine)
+    quarantined: pa.RecordBatch  # QUARANTINE_SCHEMA
+    drift: pa.RecordBatch | None  # DRIFT_SCHEMA, for rows that carried unknown columns
+
+
+def _reason(column: Column, value: str | None) -> str:
+    if column.required and (value is None or not value.strip()):
+        return f"empty {column.name}"
+    expected = {
+        "int64": "an integer",
+        "timestamp[us]": "a timestamp YYYY-MM-DD HH:MM:SS",
+        "date32[day]": "a date YYYY-MM-DD",
+    }.get(str(column.type), str(column.type))
+    return f"{column.name} {value!r} is not {expected}"
+
+
+def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized:
+    """Split one raw chunk into rows that fit the schema and quarantined rows with their reasons."""
+    batch = chunk.batch
+    typed: dict[str, pa.Array] = {}
+    bad_masks: list[tuple[Column, str, pa.Array]] = []
+    for header, column in headers.columns.items():
+        raw = batch.column(header)
+        if not pa.types.is_string(raw.type):
+            raw = pc.cast(raw, pa.string())
+        values, bad = _cast(column, raw)
+        typed[column.name] = values
+        if bad is not None and pc.any(bad).as_py():
+            bad_masks.append((column, header, bad))
+
+    n = batch.num_rows
+    if bad_masks:
+        any_bad = bad_masks[0][2]
+        for _, _, mask in bad_masks[1:]:
+            any_bad = pc.or_(any_bad, mask)
+        bad_rows = pc.indices_nonzero(any_bad).to_pylist()
+        keep = pc.invert(any_bad)
+    else:
+        bad_rows, keep = [], None
+
+    quarantine_rows = []
+    if bad_rows:
+        header_names = batch.schema.names
+        raw_columns = [batch.column(h) for h in header_names]
+        for i in bad_rows:
+            record = {h: col[i].as_py() for h, col in zip(header_names, raw_columns, strict=True)}
+            reasons = [_reason(c, record[h]) for c, h, mask in bad_masks if mask[i].as_py()]
+            quarantine_rows.append(
+                (chunk.location(i), "; ".join(reasons), json.dumps(record, ensure_ascii=False))
+            )
+    for reject in chunk.rejects:
+        quarantine_rows.append((reject.location, reject.reason, reject.raw))
+
+    valid = pa.RecordBatch.from_arrays(
+        [typed[c.name] for c in entity.columns], names=[c.name for c in entity.columns]
+    )
+    drift = None
+    if headers.extra:
+        drift = _drift(entity, headers, chunk)
+    if keep is not None:
+        valid = valid.filter(keep)
+        if drift is not None:
+            drift = drift.filter(keep)
+    quarantined = pa.RecordBatch.from_arrays(
+        [
+            pa.array([entity.name] * len(quarantine_rows), pa.string()),
+            pa.array([r[0] for r in quarantine_rows], pa.string()),
+            pa.array([r[1] for r in quarantine_rows], pa.string()),
+            pa.array([r[2] for r in quarantine_rows], pa.string()),
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
+    assert valid.num_rows + len(bad_rows) == n  # reconciliation within the chunk
+    return Normalized(valid, quarantined, drift)
+
+
+def _drift(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> pa.RecordBatch:
+    """Keep the values of columns the contract does not know, so schema drift never drops data."""
+    batch = chunk.batch
+    extra_columns = [batch.column(h).to_pylist() for h in headers.extra]
+    payload = [
+        json.dumps(dict(zip(headers.extra, values, strict=True)), ensure_ascii=False)
+        for values in zip(*extra_columns, strict=True)
+    ]
+    locations = [chunk.location(i) for i in range(batch.num_rows)]
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([entity.name] * batch.num_rows, pa.string()),
+            pa.array(locations, pa.string()),
+            pa.array(payload),
+        ],
+        schema=DRIFT_SCHEMA,
+    )

@@ -1,0 +1,37 @@
+"""What a source reader hands the engine: raw string batches with their locations, and rejected records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that could not even be split into fields (e.g. a CSV row with the wrong field count)."""
+
+    location: str
+    raw: str
+    reason: str
+
+
+@dataclass
+class RawChunk:
+    """A slice of a source: string columns under their raw headers, each row's location, and rejects.
+
+    A row's location is `"<row_label> <number>"`: the number comes from `row_numbers` when given
+    (e.g. physical CSV lines, which multi-line values make irregular), else it counts from `first_row`.
+    Locations are only rendered for the rare rows that need one.
+    """
+
+    batch: pa.RecordBatch
+    row_label: str = "row"
+    first_row: int = 1
+    row_numbers: np.ndarray | None = None
+    rejects: list[Reject] = field(default_factory=list)
+
+    def location(self, i: int) -> str:
+        number = int(self.row_numbers[i]) if self.row_numbers is not None else self.first_row + i
+        return f"{self.row_label} {number}"

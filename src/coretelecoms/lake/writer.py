@@ -1,0 +1,98 @@
+"""Atomic Parquet writes: stream into a temporary file, then publish it whole or not at all.
+
+A reader never sees a half-written file: locally the finished file is renamed into place (atomic on
+one filesystem); on S3 it is uploaded as one object, which becomes visible only once complete. A
+step killed mid-write leaves at most an orphan under `_tmp/`, which no reader looks at.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from types import TracebackType
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from coretelecoms.lake.filesystem import Location
+
+TMP_DIR = "_tmp"
+ROW_GROUP_ROWS = 256 * 1024
+
+
+class ParquetPublisher:
+    """Write record batches to a snappy Parquet file that appears at `target` only on success."""
+
+    def __init__(self, lake: Location, target: Location, schema: pa.Schema, *, kms_key_id: str | None = None):
+        self.target = target
+        self.schema = schema
+        self.kms_key_id = kms_key_id
+        self.rows = 0
+        if target.is_s3:
+            fd, name = tempfile.mkstemp(prefix="coretelecoms-", suffix=".parquet")
+            os.close(fd)
+            self._tmp = Path(name)
+        else:
+            # Same filesystem as the target, so the final rename is atomic.
+            tmp_dir = Path(lake.join(TMP_DIR).path)
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            self._tmp = tmp_dir / f"{uuid.uuid4().hex}.parquet"
+        self._writer = pq.ParquetWriter(str(self._tmp), schema, compression="snappy")
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        """Append rows; small batches are coalesced so row groups stay a useful size."""
+        if batch.num_rows == 0:
+            return
+        for b in batch.to_batches() if isinstance(batch, pa.Table) else [batch]:
+            self._pending.append(b)
+            self._pending_rows += b.num_rows
+        self.rows += batch.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(
+                pa.Table.from_batches(self._pending, self.schema), row_group_size=ROW_GROUP_ROWS
+            )
+            self._pending, self._pending_rows = [], 0
+
+    def publish(self) -> str:
+        """Close the file and move it into place; returns the target URL."""
+        self._flush()
+        self._writer.close()
+        if self.target.is_s3:
+            from coretelecoms.lake.s3 import upload_file
+
+            upload_file(self._tmp, self.target, kms_key_id=self.kms_key_id)
+            self._tmp.unlink(missing_ok=True)
+        else:
+            Path(self.target.path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, self.target.path)
+        return self.target.url
+
+    def abort(self) -> None:
+        """Drop the temporary file; the target is left as it was."""
+        try:
+            self._writer.close()
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> ParquetPublisher:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
+def remove_if_exists(target: Location) -> None:
+    """Delete a file a previous run published but this run does not produce (keeps re-runs convergent)."""
+    if target.exists():
+        target.fs.delete_file(target.path)
