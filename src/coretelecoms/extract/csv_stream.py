@@ -23,12 +23,34 @@ BLOCK_SIZE = 8 << 20
 HEADER_PEEK = 1 << 16
 
 
-def _peek_header(stream: pa.BufferedInputStream, source: str) -> list[str]:
-    """Read the header line without consuming it, so every column can be declared as text up front."""
-    head = stream.peek(HEADER_PEEK).decode("utf-8", errors="replace").lstrip("\ufeff")
-    if not head.strip():
+class _Prefixed(io.RawIOBase):
+    """A stream whose first bytes were already read (to see the header), served again before the rest."""
+
+    def __init__(self, head: bytes, rest: pa.NativeFile):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_header(stream: pa.NativeFile, source: str) -> tuple[list[str], pa.NativeFile]:
+    """Read the header so every column can be declared as text up front; return it and the whole stream."""
+    head = stream.read(HEADER_PEEK)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if not text.strip():
         raise PipelineError(f"{source}: empty file, expected a CSV header")
-    return next(csv.reader(io.StringIO(head)))
+    return next(csv.reader(io.StringIO(text))), pa.PythonFile(_Prefixed(head, stream), mode="r")
 
 
 class CsvChunks:
@@ -37,12 +59,12 @@ class CsvChunks:
     def __init__(self, stream: pa.NativeFile, source: str, *, row_label: str = "line"):
         self.source = source
         self.row_label = row_label
-        self._pending_rejects: list[tuple[int, int, Reject]] = []
+        self._pending_rejects: list[tuple[int, str, str]] = []
         # Files count physical lines (the header is line 1); tables count rows, one per record.
         self._count_lines = row_label == "line"
-        self._next_line = 2 if self._count_lines else 1
-        stream = pa.BufferedInputStream(stream, buffer_size=HEADER_PEEK)
-        headers = _peek_header(stream, source)
+        self._next_line = 2
+        self._next_record = 2
+        headers, stream = _read_header(stream, source)
         try:
             self._reader = pacsv.open_csv(
                 stream,
@@ -63,11 +85,8 @@ class CsvChunks:
         self._string_schema = pa.schema([pa.field(h, pa.string()) for h in self.headers])
 
     def _on_invalid_row(self, row: pacsv.InvalidRow) -> str:
-        span = row.text.count("\n") + 1
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
-        self._pending_rejects.append(
-            (row.number, span, Reject(f"{self.row_label} {row.number}", row.text, reason))
-        )
+        self._pending_rejects.append((row.number, row.text, reason))
         return "skip"
 
     def __iter__(self) -> Iterator[RawChunk]:
@@ -89,18 +108,37 @@ class CsvChunks:
                 [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in batch.columns],
                 schema=self._string_schema,
             )
-        spans = np.ones(batch.num_rows, dtype=np.int64)
+        n = batch.num_rows
+        # pyarrow numbers rejected rows by record (header = 1); valid rows fill the records in between.
+        records = self._next_record + np.arange(n, dtype=np.int64)
+        for record, _, _ in self._pending_rejects:
+            records[np.searchsorted(records, record, side="left") :] += 1
+        reject_records = np.array([r for r, _, _ in self._pending_rejects], dtype=np.int64)
+        self._next_record = int(max(records[-1] + 1 if n else 0, *(reject_records + 1), self._next_record))
         if self._count_lines:
-            for column in batch.columns:
-                spans += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(zero_copy_only=False)
-        starts = self._next_line + np.cumsum(spans) - spans
-        rejects = []
-        for line, span, reject in self._pending_rejects:
-            shift_from = np.searchsorted(starts, line, side="left")
-            starts[shift_from:] += span
-            rejects.append(reject)
-        ends = [int(starts[-1] + spans[-1])] if batch.num_rows else []
-        ends += [line + span for line, span, _ in self._pending_rejects]
-        self._next_line = max([self._next_line, *ends])
+            numbers, reject_numbers = self._physical_lines(batch, records, reject_records)
+        else:
+            numbers, reject_numbers = records - 1, reject_records - 1  # rows, not counting the header
+        rejects = [
+            Reject(f"{self.row_label} {number}", text, reason)
+            for number, (_, text, reason) in zip(reject_numbers, self._pending_rejects, strict=True)
+        ]
         self._pending_rejects = []
-        return RawChunk(batch=batch, row_label=self.row_label, row_numbers=starts, rejects=rejects)
+        return RawChunk(batch=batch, row_label=self.row_label, row_numbers=numbers, rejects=rejects)
+
+    def _physical_lines(
+        self, batch: pa.RecordBatch, records: np.ndarray, reject_records: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Turn record numbers into the physical lines they start on: quoted newlines add lines."""
+        spans = np.ones(batch.num_rows, dtype=np.int64)
+        for column in batch.columns:
+            spans += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(zero_copy_only=False)
+        reject_spans = np.array([t.count("\n") + 1 for _, t, _ in self._pending_rejects], dtype=np.int64)
+        all_records = np.concatenate([records, reject_records])
+        all_spans = np.concatenate([spans, reject_spans])
+        order = np.argsort(all_records, kind="stable")
+        starts = np.empty_like(all_spans)
+        starts[order] = self._next_line + np.cumsum(all_spans[order]) - all_spans[order]
+        if len(all_spans):
+            self._next_line = int(starts[order[-1]] + all_spans[order[-1]])
+        return starts[: len(records)], starts[len(records) :]
