@@ -1,0 +1,74 @@
+"""The CLI contract: usage errors exit 2, failed steps exit 1 with one line, --json summaries reconcile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "coretelecoms", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def _env(home: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    return {**env, "CORETELECOMS_HOME": str(home), **extra}
+
+
+def test_bad_date_is_a_usage_error(tmp_path):
+    result = _cli("extract", "call-logs", "--date", "2025-13-45", env=_env(tmp_path))
+    assert result.returncode == 2
+    assert "is not a date in YYYY-MM-DD form" in result.stderr
+
+
+def test_unknown_entity_is_a_usage_error(tmp_path):
+    result = _cli("extract", "invoices", "--date", "2025-11-20", env=_env(tmp_path))
+    assert result.returncode == 2
+    assert "invoices" in result.stderr
+
+
+def test_missing_source_is_one_line_and_exit_1(tmp_path):
+    result = _cli("--log-level", "ERROR", "extract", "call-logs", "--date", "2025-11-20", env=_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: source file not found:")
+    assert "call logs/call_logs_day_2025-11-20.csv" in result.stderr
+    assert not (tmp_path / "lake" / "raw").exists()
+
+
+def test_json_summary_reconciles(tmp_path):
+    bucket = tmp_path / "sources" / "bucket" / "customers"
+    bucket.mkdir(parents=True)
+    (bucket / "customers_dataset.csv").write_text(
+        'customer_id,name,Gender,DATE of biRTH,signup_date,email,address\nc1,A,F,1990-01-01,2024-01-01,a@b.com,"1 St\nX, CA 90001"\n,B,M,,,,\n'
+    )
+    result = _cli("extract", "customers", "--date", "2025-11-20", "--json", env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert set(summary) >= {
+        "entity",
+        "date",
+        "rows_read",
+        "rows_written",
+        "rows_quarantined",
+        "outputs",
+        "quarantine",
+    }
+    assert (summary["rows_read"], summary["rows_written"], summary["rows_quarantined"]) == (2, 1, 1)
+    assert summary["outputs"][0].endswith("raw/customers/ingest_date=2025-11-20/part-00000.parquet")
+
+
+def test_help_lists_every_command(tmp_path):
+    result = _cli("--help", env=_env(tmp_path))
+    for command in ("sources", "extract", "load", "transform", "run", "demo"):
+        assert command in result.stdout
