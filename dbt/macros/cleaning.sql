@@ -1,0 +1,66 @@
+{#-
+    The cleaning rules of SOURCES.md ("Business rules for the marts"), one macro each, so every
+    staging model applies them identically and the unit tests pin them down.
+-#}
+
+{#- Trimmed text, with an empty string turned into null. -#}
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+
+{#-
+    A categorical value trimmed and matched case-insensitively to its canonical spelling; anything
+    else (including null) becomes 'Unknown', which a warning-level accepted_values test counts.
+    `synonyms` maps further lower-case spellings to a canonical value (agent experience levels).
+-#}
+{% macro canonical_value(column, values, synonyms={}) -%}
+    case lower(trim({{ column }}))
+    {%- for value in values %}
+        when '{{ value | lower }}' then '{{ value }}'
+    {%- endfor %}
+    {%- for spelling, value in synonyms.items() %}
+        when '{{ spelling | lower }}' then '{{ value }}'
+    {%- endfor %}
+        else 'Unknown'
+    end
+{%- endmacro %}
+
+
+{#-
+    An email trimmed, lower-cased and with the known domain typos fixed (gmial, hotmai, hotmaill,
+    a trailing .om); still not an address after that, it becomes null.
+-#}
+{% macro clean_email(column) -%}
+    {%- set email -%}
+        {{ coretelecoms.regex_replace(
+            coretelecoms.regex_replace(
+                coretelecoms.regex_replace("lower(trim(" ~ column ~ "))", '@gmial[.]', '@gmail.'),
+                '@hotmai[l]*[.]', '@hotmail.'),
+            '[.]om$', '.com') }}
+    {%- endset -%}
+    case
+        when {{ coretelecoms.regex_matches(email, '^[a-z0-9._+-]+@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$') }}
+            then {{ email }}
+    end
+{%- endmacro %}
+
+
+{#-
+    Minutes from request to resolution (for calls: start to end), only when both exist and the
+    difference is not negative; a call that "ends" before it starts has no resolution time.
+-#}
+{% macro resolution_minutes(requested_at, resolved_at) -%}
+    case
+        when {{ requested_at }} is not null
+            and {{ resolved_at }} is not null
+            and {{ resolved_at }} >= {{ requested_at }}
+            then cast({{ dbt.datediff(requested_at, resolved_at, 'second') }} / 60.0 as numeric(18, 2))
+    end
+{%- endmacro %}
+
+
+{#- 'male' and ' MALE ' read the same; the domain itself is not fixed by the source. -#}
+{% macro proper_case(column) -%}
+    upper(substr({{ clean_text(column) }}, 1, 1)) || lower(substr({{ clean_text(column) }}, 2))
+{%- endmacro %}

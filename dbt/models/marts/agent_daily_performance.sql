@@ -1,0 +1,61 @@
+-- One row per agent and day the complaints were requested: volume, resolution rate and speed.
+with
+
+complaints as (
+
+    select * from {{ ref('fct_complaints') }}
+
+),
+
+agents as (
+
+    select * from {{ ref('dim_agents') }}
+
+),
+
+daily as (
+
+    select
+        agent_id,
+        complaint_date,
+        count(*) as complaints_received,
+        cast(sum(case when is_resolved then 1 else 0 end) as bigint) as complaints_resolved,
+        cast(sum(case when is_resolved then 0 else 1 end) as bigint) as complaints_unresolved,
+        cast(sum(case when channel = 'call_center' then 1 else 0 end) as bigint) as call_center_complaints,
+        cast(sum(case when channel = 'social_media' then 1 else 0 end) as bigint) as social_media_complaints,
+        cast(sum(case when channel = 'web_form' then 1 else 0 end) as bigint) as web_form_complaints,
+        -- Speed is measured on resolved complaints only: an open one has no resolution time yet.
+        median(case when is_resolved then resolution_minutes end) as median_resolution_minutes,
+        avg(case when is_resolved then resolution_minutes end) as avg_resolution_minutes
+
+    from complaints
+    group by agent_id, complaint_date
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash("cast(daily.agent_id as " ~ dbt.type_string() ~ ") || '|' || cast(daily.complaint_date as " ~ dbt.type_string() ~ ")") }}
+            as agent_day_key,
+        daily.agent_id,
+        agents.agent_name,
+        agents.experience_level,
+        daily.complaint_date,
+        daily.complaints_received,
+        daily.complaints_resolved,
+        daily.complaints_unresolved,
+        cast(daily.complaints_resolved * 1.0 / daily.complaints_received as numeric(9, 4)) as resolution_rate,
+        cast(daily.median_resolution_minutes as numeric(18, 2)) as median_resolution_minutes,
+        cast(daily.avg_resolution_minutes as numeric(18, 2)) as avg_resolution_minutes,
+        daily.call_center_complaints,
+        daily.social_media_complaints,
+        daily.web_form_complaints
+
+    from daily
+    inner join agents
+        on daily.agent_id = agents.agent_id
+
+)
+
+select * from final

@@ -1,0 +1,47 @@
+with
+
+source as (
+
+    {{ source_or_empty('raw', 'call_logs') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('call_id') }} as call_id,
+        lower({{ clean_text('customer_id') }}) as customer_id,
+        agent_id,
+        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
+        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        call_start_time,
+        call_end_time,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        -- Latest load of *any* version of this call: fct_complaints' incremental watermark, so a
+        -- reload of an old day re-evaluates the call even when a later day's version still wins.
+        max(_loaded_at) over (partition by call_id) as _last_loaded_at
+
+    from renamed
+    -- Exact duplicates collapse; a call re-delivered on a later day with a new status: latest wins.
+    qualify row_number() over (
+        partition by call_id
+        order by
+            _ingest_date desc,
+            _loaded_at desc,
+            resolution_status, call_end_time, call_start_time, customer_id, agent_id, complaint_category
+    ) = 1
+
+)
+
+select * from deduplicated

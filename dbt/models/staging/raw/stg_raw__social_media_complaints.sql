@@ -1,0 +1,47 @@
+with
+
+source as (
+
+    {{ source_or_empty('raw', 'social_media_complaints') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('complaint_id') }} as complaint_id,
+        lower({{ clean_text('customer_id') }}) as customer_id,
+        agent_id,
+        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
+        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        {{ canonical_value('media_channel', var('media_channels')) }} as media_channel,
+        request_date as requested_at,
+        resolution_date as resolved_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        -- See stg_raw__call_logs: the incremental watermark of fct_complaints.
+        max(_loaded_at) over (partition by complaint_id) as _last_loaded_at
+
+    from renamed
+    -- Exact duplicates collapse; a re-delivery on a later day with a new status: latest wins.
+    qualify row_number() over (
+        partition by complaint_id
+        order by
+            _ingest_date desc,
+            _loaded_at desc,
+            resolution_status, resolved_at, requested_at, customer_id, agent_id, complaint_category, media_channel
+    ) = 1
+
+)
+
+select * from deduplicated
