@@ -68,7 +68,9 @@ pulumi.export("snowflake_file_format", f"{names.stage_schema}.{names.file_format
 pulumi.export("snowflake_storage_integration", lake_stage.integration.name)
 pulumi.export("snowflake_lake_role_arn", lake_stage.role_arn)
 pulumi.export("snowflake_storage_aws_iam_user_arn", lake_stage.iam_user_arn)
-pulumi.export("snowflake_storage_aws_external_id", lake_stage.external_id)
+# Not a credential (AWS calls external ids non-secret) but the integration's confused-deputy guard: keep it
+# out of plain `pulumi stack output`.
+pulumi.export("snowflake_storage_aws_external_id", pulumi.Output.secret(lake_stage.external_id))
 pulumi.export("snowflake_pii_tag", warehouse.pii_tag.fully_qualified_name)
 pulumi.export(
     "snowflake_users",

@@ -16,6 +16,35 @@ PROJECT = "coretelecoms"
 # One IAM role per container image, in the step registry's names (src/coretelecoms/pipeline/steps.py).
 IMAGES: tuple[str, ...] = ("extract-files", "extract-sheets", "extract-postgres", "loader", "dbt")
 
+# Every key this program reads in its own namespace (README's table documents each; a test checks the
+# example stack files use no other, so a typo cannot silently fall back to a default).
+KEYS: tuple[str, ...] = (
+    "lakeBucketName",
+    "sourceBucketName",
+    "sourceBucketKmsKeyArn",
+    "oidcProviderArn",
+    "namespace",
+    "serviceAccounts",
+    "loaderLakeAccess",
+    "protectData",
+    "snowflakeLakeRoleName",
+    "snowflakeLoaderPublicKey",
+    "snowflakeTransformerPublicKey",
+    "snowflakeDatabase",
+    "snowflakeWarehouse",
+    "snowflakeAutoSuspendSeconds",
+    "snowflakeCreditQuota",
+    "snowflakeStorageIntegration",
+    "snowflakeStage",
+    "snowflakeFileFormat",
+    "snowflakeLoaderRole",
+    "snowflakeTransformerRole",
+    "snowflakeReporterRole",
+    "snowflakeLoaderUser",
+    "snowflakeTransformerUser",
+    "snowflakeParentRole",
+)
+
 # The loader's Snowflake COPY runs with the storage integration's role, so by default its pod needs no S3.
 LOADER_LAKE_ACCESS = ("none", "read")
 
@@ -106,6 +135,8 @@ class _Reader:
         return StackConfigError(f"stack config {self._ns}:{key} {problem}")
 
     def raw(self, key: str) -> str | None:
+        # A key missing from KEYS would be undocumented and unchecked in the example stacks.
+        assert self._ns != PROJECT or key in KEYS, f"{key} is read but not listed in config.KEYS"
         value = self._cfg.get(key)
         return value.strip() if value is not None and value.strip() else None
 
@@ -130,7 +161,9 @@ class _Reader:
         try:
             number = int(value)
         except ValueError:
-            raise self._error(key, f"must be a whole number between {low} and {high}, got {value!r}") from None
+            raise self._error(
+                key, f"must be a whole number between {low} and {high}, got {value!r}"
+            ) from None
         if not low <= number <= high:
             raise self._error(key, f"must be between {low} and {high}, got {number}")
         return number
@@ -167,8 +200,12 @@ class _Reader:
 def normalise_public_key(key: str, value: str) -> str:
     """The single-line base64 body Snowflake wants, from a PEM block or a bare body; rejects private keys."""
     if "PRIVATE KEY" in value:
-        raise _fail(key, "holds a PRIVATE key: give the public key (openssl rsa -pubout), never the private one")
-    body = "".join(line.strip() for line in value.splitlines() if line.strip() and not line.startswith("-----"))
+        raise _fail(
+            key, "holds a PRIVATE key: give the public key (openssl rsa -pubout), never the private one"
+        )
+    body = "".join(
+        line.strip() for line in value.splitlines() if line.strip() and not line.startswith("-----")
+    )
     body = "".join(body.split())
     try:
         der = base64.b64decode(body, validate=True)
@@ -189,7 +226,9 @@ def load() -> StackConfig:
 
     region = aws.required("region", _REGION, " (e.g. eu-west-1)")
     oidc = cfg.required(
-        "oidcProviderArn", _OIDC_ARN, " (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)"
+        "oidcProviderArn",
+        _OIDC_ARN,
+        " (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)",
     )
 
     service_accounts = {image: image for image in IMAGES}
@@ -212,20 +251,30 @@ def load() -> StackConfig:
         database=cfg.optional("snowflakeDatabase", defaults.database, _SNOWFLAKE_ID, sf_id),
         warehouse=cfg.optional("snowflakeWarehouse", defaults.warehouse, _SNOWFLAKE_ID, sf_id),
         storage_integration=cfg.optional(
-            "snowflakeStorageIntegration", f"{defaults.storage_integration}_{_upper_id(stack)}", _SNOWFLAKE_ID, sf_id
+            "snowflakeStorageIntegration",
+            f"{defaults.storage_integration}_{_upper_id(stack)}",
+            _SNOWFLAKE_ID,
+            sf_id,
         ),
         stage=cfg.optional("snowflakeStage", defaults.stage, _SNOWFLAKE_ID, sf_id),
         file_format=cfg.optional("snowflakeFileFormat", defaults.file_format, _SNOWFLAKE_ID, sf_id),
         loader_role=cfg.optional("snowflakeLoaderRole", defaults.loader_role, _SNOWFLAKE_ID, sf_id),
-        transformer_role=cfg.optional("snowflakeTransformerRole", defaults.transformer_role, _SNOWFLAKE_ID, sf_id),
+        transformer_role=cfg.optional(
+            "snowflakeTransformerRole", defaults.transformer_role, _SNOWFLAKE_ID, sf_id
+        ),
         reporter_role=cfg.optional("snowflakeReporterRole", defaults.reporter_role, _SNOWFLAKE_ID, sf_id),
         loader_user=cfg.optional("snowflakeLoaderUser", defaults.loader_user, _SNOWFLAKE_ID, sf_id),
-        transformer_user=cfg.optional("snowflakeTransformerUser", defaults.transformer_user, _SNOWFLAKE_ID, sf_id),
+        transformer_user=cfg.optional(
+            "snowflakeTransformerUser", defaults.transformer_user, _SNOWFLAKE_ID, sf_id
+        ),
         parent_role=cfg.optional("snowflakeParentRole", defaults.parent_role, _SNOWFLAKE_ID, sf_id),
     )
     roles = [names.loader_role, names.transformer_role, names.reporter_role]
     if len(set(roles)) != len(roles) or names.parent_role in roles:
-        raise _fail("snowflakeLoaderRole", f"and the other role names must all differ, got {[*roles, names.parent_role]}")
+        raise _fail(
+            "snowflakeLoaderRole",
+            f"and the other role names must all differ, got {[*roles, names.parent_role]}",
+        )
 
     org = snowflake_provider.raw("organizationName")
     account = snowflake_provider.raw("accountName")
@@ -235,14 +284,19 @@ def load() -> StackConfig:
         aws_region=region,
         lake_bucket=cfg.required("lakeBucketName", _BUCKET, " (S3 bucket naming rules)"),
         source_bucket=cfg.required("sourceBucketName", _BUCKET, " (S3 bucket naming rules)"),
-        source_kms_key_arn=cfg.maybe("sourceBucketKmsKeyArn", _KMS_ARN, " (arn:aws:kms:<region>:<account>:key/<id>)"),
+        source_kms_key_arn=cfg.maybe(
+            "sourceBucketKmsKeyArn", _KMS_ARN, " (arn:aws:kms:<region>:<account>:key/<id>)"
+        ),
         oidc_provider_arn=oidc,
         namespace=cfg.optional("namespace", "coretelecoms", _DNS_LABEL, " (Kubernetes namespace name)"),
         service_accounts=service_accounts,
         loader_lake_access=loader_access,
         protect_data=cfg.boolean("protectData", default=True),
         snowflake_lake_role_name=cfg.optional(
-            "snowflakeLakeRoleName", f"coretelecoms-{stack}-snowflake-lake", _IAM_ROLE_NAME, " (IAM role name)"
+            "snowflakeLakeRoleName",
+            f"coretelecoms-{stack}-snowflake-lake",
+            _IAM_ROLE_NAME,
+            " (IAM role name)",
         ),
         snowflake=names,
         loader_public_key=normalise_public_key(

@@ -91,7 +91,12 @@ def image_policy(
     if access.reads_source:
         statements += [
             {"Sid": "ListSource", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": source_arn},
-            {"Sid": "ReadSource", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{source_arn}/*"},
+            {
+                "Sid": "ReadSource",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": f"{source_arn}/*",
+            },
         ]
         if source_key_arn:
             statements.append(_kms_via_s3(source_key_arn, region, ["kms:Decrypt"], "DecryptSourceThroughS3"))
@@ -114,7 +119,12 @@ def image_policy(
     if access.reads_raw:
         statements += [
             _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
-            {"Sid": "ReadRaw", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{lake_arn}/{RAW_PREFIX}*"},
+            {
+                "Sid": "ReadRaw",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": f"{lake_arn}/{RAW_PREFIX}*",
+            },
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptLakeThroughS3"),
         ]
     return {"Version": "2012-10-17", "Statement": statements}
@@ -150,7 +160,12 @@ def snowflake_lake_read(lake_arn: str, lake_key_arn: str, region: str) -> Docume
             },
             _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
             # GetBucketLocation takes no prefix condition; it reveals only the bucket's region.
-            {"Sid": "LocateBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation"], "Resource": lake_arn},
+            {
+                "Sid": "LocateBucket",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketLocation"],
+                "Resource": lake_arn,
+            },
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptRawThroughS3"),
         ],
     }
@@ -191,7 +206,9 @@ def lake_bucket_policy(lake_arn: str, lake_key_arn: str) -> Document:
                 "Action": "s3:PutObject",
                 "Resource": objects,
                 "Condition": {
-                    "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": lake_key_arn}
+                    "StringNotEqualsIfExists": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": lake_key_arn
+                    }
                 },
             },
         ],

@@ -40,7 +40,9 @@ class LakeStorage(pulumi.ComponentResource):
             deletion_window_in_days=30,
             opts=keep,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/{bucket_name}", target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias", name=f"alias/{bucket_name}", target_key_id=self.key.key_id, opts=child
+        )
 
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, opts=keep)
         bucket_id = self.bucket.id
@@ -122,4 +124,6 @@ class LakeStorage(pulumi.ComponentResource):
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
         self.key_arn = self.key.arn
-        self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "key_arn": self.key_arn})
+        self.register_outputs(
+            {"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "key_arn": self.key_arn}
+        )

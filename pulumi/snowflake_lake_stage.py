@@ -63,7 +63,8 @@ class SnowflakeLakeStage(pulumi.ComponentResource):
         )
         described = self.integration.describe_outputs.apply(lambda outs: outs[0])
         self.iam_user_arn = described.apply(lambda d: d.iam_user_arn)
-        self.external_id = pulumi.Output.secret(described.apply(lambda d: d.external_id))
+        # Plain here so the trust policy stays readable in previews; the stack export marks it secret.
+        self.external_id = described.apply(lambda d: d.external_id)
 
         self.role = aws.iam.Role(
             f"{name}-role",

@@ -105,7 +105,11 @@ class SnowflakeWarehouse(pulumi.ComponentResource):
             self._grant_account_object(f"{key}-warehouse", role, "WAREHOUSE", self.warehouse.name, ["USAGE"])
             self._grant_account_object(f"{key}-database", role, "DATABASE", self.database.name, ["USAGE"])
 
-        loader, transformer, reporter = self.roles["loader"], self.roles["transformer"], self.roles["reporter"]
+        loader, transformer, reporter = (
+            self.roles["loader"],
+            self.roles["transformer"],
+            self.roles["reporter"],
+        )
 
         # LOADER creates and owns the RAW tables it COPYs into; stage and file-format usage is granted
         # next to those objects (snowflake_lake_stage.py).
@@ -120,7 +124,9 @@ class SnowflakeWarehouse(pulumi.ComponentResource):
 
         self._grant_schema("reporter-marts", reporter, "MARTS", ["USAGE"])
         for plural in ("TABLES", "VIEWS"):
-            self._grant_schema_objects(f"reporter-marts-{plural.lower()}", reporter, "MARTS", plural, ["SELECT"])
+            self._grant_schema_objects(
+                f"reporter-marts-{plural.lower()}", reporter, "MARTS", plural, ["SELECT"]
+            )
 
         self._masking(names, transformer)
 
@@ -129,7 +135,12 @@ class SnowflakeWarehouse(pulumi.ComponentResource):
                 "loader", names.loader_user, loader, names, loader_public_key, default_schema="RAW"
             ),
             "transformer": self._service_user(
-                "transformer", names.transformer_user, transformer, names, transformer_public_key, default_schema="MARTS"
+                "transformer",
+                names.transformer_user,
+                transformer,
+                names,
+                transformer_public_key,
+                default_schema="MARTS",
             ),
         }
 
@@ -149,7 +160,12 @@ class SnowflakeWarehouse(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self)
 
     def _grant_account_object(
-        self, label: str, role: snowflake.AccountRole, object_type: str, object_name: pulumi.Input[str], privileges: list[str]
+        self,
+        label: str,
+        role: snowflake.AccountRole,
+        object_type: str,
+        object_name: pulumi.Input[str],
+        privileges: list[str],
     ) -> None:
         snowflake.GrantPrivilegesToAccountRole(
             f"{self._name}-grant-{label}",
@@ -159,7 +175,9 @@ class SnowflakeWarehouse(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _grant_schema(self, label: str, role: snowflake.AccountRole, schema: str, privileges: list[str]) -> None:
+    def _grant_schema(
+        self, label: str, role: snowflake.AccountRole, schema: str, privileges: list[str]
+    ) -> None:
         snowflake.GrantPrivilegesToAccountRole(
             f"{self._name}-grant-{label}",
             account_role_name=role.name,

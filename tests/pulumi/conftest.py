@@ -15,6 +15,7 @@ for folder in (HERE.parents[1] / "pulumi", HERE):
         sys.path.insert(0, str(folder))
 
 import pulumi  # noqa: E402
+
 from pulumi_harness import (  # noqa: E402
     OIDC_ARN,
     PROJECT,

@@ -73,7 +73,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+    def RegisterResource(self, request):  # the gRPC method name, hence not snake_case
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             from pulumi.runtime import rpc
@@ -136,7 +136,12 @@ class InfraMocks(pulumi_mocks.Mocks):
                 "id": ACCOUNT_ID,
             }, []
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}, []
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": "aws",
+            }, []
         raise AssertionError(f"unexpected invoke {args.token}")
 
 
@@ -201,7 +206,9 @@ def run_program(config: dict[str, str], stack: str = STACK) -> Program:
 
     pulumi.export = capture
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PULUMI_DIR / "__main__.py"), run_name="__main__")))
+        _sync_await(
+            run_pulumi_func(lambda: runpy.run_path(str(PULUMI_DIR / "__main__.py"), run_name="__main__"))
+        )
     finally:
         pulumi.export = original_export
     program = Program(monitor.registrations)

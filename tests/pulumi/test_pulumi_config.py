@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+
 from pulumi_harness import OIDC_ISSUER, PULUMI_DIR, infra_config, run_program, with_changes
 
 StackConfigError = infra_config.StackConfigError
@@ -83,8 +84,16 @@ def test_missing_required_key_names_it_and_how_to_set_it(load_config, key):
         ("snowflakeDatabase", "CORE-TELECOMS", "snowflakeDatabase is not valid"),
         ("snowflakeReporterRole", "LOADER", "role names must all differ"),
         ("snowflakeLakeRoleName", "role with spaces", "snowflakeLakeRoleName is not valid"),
-        ("snowflakeLoaderPublicKey", "not base64!", "snowflakeLoaderPublicKey is not a base64 RSA public key"),
-        ("snowflakeTransformerPublicKey", "aGVsbG8gd29ybGQ=", "snowflakeTransformerPublicKey is not an RSA public key"),
+        (
+            "snowflakeLoaderPublicKey",
+            "not base64!",
+            "snowflakeLoaderPublicKey is not a base64 RSA public key",
+        ),
+        (
+            "snowflakeTransformerPublicKey",
+            "aGVsbG8gd29ybGQ=",
+            "snowflakeTransformerPublicKey is not an RSA public key",
+        ),
     ],
 )
 def test_bad_value_gives_one_line_naming_the_key(load_config, key, value, expected):

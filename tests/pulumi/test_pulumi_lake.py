@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pulumi_harness import assert_least_privilege, statements
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -33,7 +34,9 @@ def test_versioning_enabled(program):
 
 
 def test_sse_kms_with_the_lake_key_and_bucket_key(program, key_arn):
-    encryption = program.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    encryption = program.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     assert encryption.inputs["bucket"] == LAKE
     (rule,) = encryption.inputs["rules"]
     default = rule["applyServerSideEncryptionByDefault"]
@@ -84,7 +87,10 @@ def test_bucket_policy_denies_uploads_not_encrypted_with_the_lake_key(program, b
                 for condition_key, value in pairs.items():
                     conditions[condition_key] = (operator, value)
     assert conditions["s3:x-amz-server-side-encryption"] == ("StringNotEqualsIfExists", "aws:kms")
-    assert conditions["s3:x-amz-server-side-encryption-aws-kms-key-id"] == ("StringNotEqualsIfExists", key_arn)
+    assert conditions["s3:x-amz-server-side-encryption-aws-kms-key-id"] == (
+        "StringNotEqualsIfExists",
+        key_arn,
+    )
 
 
 def test_bucket_policy_grants_nothing(program, bucket_policy):
@@ -135,4 +141,3 @@ def test_no_lifecycle_rule_touches_current_raw_objects_except_the_transition(lif
 def test_key_and_bucket_are_protected_unless_the_stack_opts_out(program, variant):
     assert program.one(KEY).protect and program.one(BUCKET).protect
     assert not variant.one(KEY).protect and not variant.one(BUCKET).protect
-
