@@ -74,7 +74,7 @@ class _Nowhere(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # noqa: ANN001
+    def write(self, data) -> int:
         return len(data)
 
 
