@@ -7,6 +7,7 @@ streaming CSV parser as the files, in a pipe, so memory stays flat whatever the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -57,10 +58,8 @@ class _CopyPipe:
         except BaseException as exc:  # reported by close(); the reader sees end of file
             self.error = exc
         finally:
-            try:
+            with contextlib.suppress(OSError):  # the reader went away first
                 self._writer.close()
-            except OSError:
-                pass  # the reader went away first
 
     def checked(self, chunks: CsvChunks) -> Iterator[RawChunk]:
         """Yield the chunks, then fail if COPY stopped early: a short read must never be published."""

@@ -72,7 +72,7 @@ class ParquetPublisher:
             self._tmp.unlink(missing_ok=True)
         else:
             Path(self.target.path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._tmp, self.target.path)
+            self._tmp.replace(self.target.path)  # atomic rename on one filesystem
         return self.target.url
 
     def abort(self) -> None:
