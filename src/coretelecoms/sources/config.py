@@ -1,0 +1,130 @@
+"""What to generate: the mess rates and the run configuration (re-exported by `generate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from pathlib import Path
+
+DAILY_ENTITIES = ("call-logs", "social-media", "web-forms")
+# Only the JSON file can be cut short into something unreadable; a cut CSV is just one bad last row.
+TRUNCATABLE_ENTITIES = ("social-media",)
+
+
+@dataclass(frozen=True)
+class MessRates:
+    """Share of records (or, for the `*_file` and `*_day` rates, of files) that carry each mess.
+
+    Record-level messes of the first group are exclusive kinds (a record has at most one); the
+    quarantining ones are `bad_timestamp`, `bad_agent_id`, `empty_id` and `wrong_field_count`.
+    The defaults keep every mess visible in a few days of demo data while leaving the extract of every
+    day succeeding: the two rates that make a day's extract fail default to zero.
+    """
+
+    # Exclusive record kinds.
+    redelivered: float = 0.03  # the id of an earlier day's record, delivered again with a new status
+    end_before_start: float = 0.01  # call end (or resolution) before its start (or request)
+    bad_timestamp: float = 0.01  # an unparseable timestamp (a date in customers): quarantined
+    bad_agent_id: float = 0.01  # a non-integer agent id (`A1023`, `N/A`): quarantined
+    empty_id: float = 0.005  # an empty or blank source id: quarantined
+    wrong_field_count: float = 0.01  # a CSV row with one field too many or too few: quarantined
+    # Overlays on any record.
+    duplicate: float = 0.02  # the record is delivered twice, identically
+    stray_whitespace_case: float = 0.05  # ` payments`, `RESOLVED` in a categorical
+    orphan_customer: float = 0.02  # a customer id that is not in the customers file
+    orphan_agent: float = 0.02  # an agent id that is not in the agents sheet
+    email_typo: float = 0.03  # `gmial.com`, `hotmai.com`, `.om`, ...
+    invalid_email: float = 0.005  # an e-mail that stays invalid after the typo fixes
+    # File-level.
+    bom_file: float = 0.3  # a CSV file starts with a UTF-8 byte-order mark
+    crlf_file: float = 0.3  # a CSV file ends its lines with CRLF
+    schema_drift: bool = True  # drifting entities gain an extra column from the middle day on
+    missing_day: float = 0.0  # no file / no table for the day: its extract fails
+    truncated_day: float = 0.0  # the day's JSON file is cut short: its extract fails
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type != "bool" and not 0.0 <= value <= 1.0:
+                raise ValueError(f"mess rate {f.name} must be within [0, 1], got {value}")
+        exclusive = (
+            self.redelivered
+            + self.end_before_start
+            + self.bad_timestamp
+            + self.bad_agent_id
+            + self.empty_id
+            + self.wrong_field_count
+        )
+        if exclusive > 0.5:
+            # Re-deliveries and reference picks need clean records to point at.
+            raise ValueError(f"the exclusive record mess rates add up to {exclusive:.3f}; keep them <= 0.5")
+        if self.email_typo + self.invalid_email > 1.0:
+            raise ValueError("email_typo + invalid_email must not exceed 1")
+
+    @classmethod
+    def none(cls) -> MessRates:
+        """No mess at all: every record clean, every file plain."""
+        return cls(**{f.name: False if f.type == "bool" else 0.0 for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """One simulator run: where to write, which days, how big, how messy.
+
+    Attributes:
+        source_url: bucket root, `file:///...` or `s3://...`.
+        agents_path: the `.xlsx` (or `.csv`) stand-in for the agents Google Sheet.
+        postgres_dsn: the web-forms database; None skips the web forms.
+        start: first day generated.
+        days: number of consecutive days.
+        scale: volume multiplier; 1.0 is ~3,000 customers, 90 agents, ~300 records per channel per day.
+        seed: the same seed (and configuration) gives the same bytes and table contents.
+        rates: the mess rates.
+        missing_days: per daily entity, days delivered without a file / table.
+        truncated_days: per entity (social-media only), days whose JSON file is cut short.
+        drift_entities: daily entities that gain an extra column from the middle day on.
+        chunk_rows: records generated at a time; bounds memory, not output.
+    """
+
+    source_url: str
+    agents_path: Path
+    postgres_dsn: str | None
+    start: date
+    days: int
+    scale: float = 1.0
+    seed: int = 42
+    rates: MessRates = MessRates()
+    missing_days: Mapping[str, Collection[date]] = field(default_factory=dict)
+    truncated_days: Mapping[str, Collection[date]] = field(default_factory=dict)
+    drift_entities: tuple[str, ...] = ("call-logs", "social-media")
+    chunk_rows: int = 65_536
+
+    def __post_init__(self) -> None:
+        if self.days < 1:
+            raise ValueError(f"days must be at least 1, got {self.days}")
+        if self.scale <= 0:
+            raise ValueError(f"scale must be positive, got {self.scale}")
+        if self.chunk_rows < 1:
+            raise ValueError("chunk_rows must be positive")
+        for label, mapping, allowed in (
+            ("missing_days", self.missing_days, DAILY_ENTITIES),
+            ("truncated_days", self.truncated_days, TRUNCATABLE_ENTITIES),
+            ("drift_entities", dict.fromkeys(self.drift_entities, ()), DAILY_ENTITIES),
+        ):
+            for entity, days in mapping.items():
+                if entity not in allowed:
+                    raise ValueError(f"{label}: {entity!r} is not one of {', '.join(allowed)}")
+                outside = [d for d in days if not self.start <= d <= self.end]
+                if outside:
+                    raise ValueError(f"{label}[{entity}]: {outside[0]} is outside {self.start}..{self.end}")
+
+    @property
+    def end(self) -> date:
+        """The last day generated."""
+        return self.start + timedelta(days=self.days - 1)
+
+    @property
+    def dates(self) -> list[date]:
+        """Every day generated, in order."""
+        return [self.start + timedelta(days=i) for i in range(self.days)]

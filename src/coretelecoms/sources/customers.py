@@ -1,0 +1,172 @@
+"""Customers: the static CSV `customers/customers_dataset.csv`, with multi-line quoted addresses and e-mail typos."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coretelecoms.common.entities import CUSTOMERS_KEY
+from coretelecoms.sources import kinds, tally, text, vocab
+from coretelecoms.sources.bucket import header_bytes, line_ending, open_object
+from coretelecoms.sources.config import MessRates
+from coretelecoms.sources.context import RunContext
+from coretelecoms.sources.draws import Stream
+from coretelecoms.sources.kinds import Kind
+from coretelecoms.sources.people import Population
+from coretelecoms.sources.plan import FilePlan, static_plan
+
+ENTITY = "customers"
+HEADER = ["customer_id", "name", "Gender", "DATE of biRTH", "signup_date", "email", "address"]
+_EPOCH = date(1970, 1, 1)
+BIRTH_RANGE = ((date(1950, 1, 1) - _EPOCH).days, (date(2006, 12, 31) - _EPOCH).days)
+SIGNUP_RANGE = ((date(2015, 1, 1) - _EPOCH).days, (date(2025, 11, 19) - _EPOCH).days)
+UNIT_SHARE = 0.25  # addresses with an apartment/suite line, so some span three lines
+
+_FIRST = pa.array(vocab.FIRST_NAMES)
+_LAST = pa.array(vocab.LAST_NAMES)
+_FIRST_LOWER = pa.array([n.lower() for n in vocab.FIRST_NAMES])
+_LAST_LOWER = pa.array([n.lower() for n in vocab.LAST_NAMES])
+_TABLES = {
+    name: pa.array(values)
+    for name, values in {
+        "gender": vocab.GENDERS,
+        "domain": vocab.EMAIL_DOMAINS,
+        "typo": vocab.EMAIL_TYPO_DOMAINS,
+        "street": vocab.STREET_NAMES,
+        "suffix": vocab.STREET_SUFFIXES,
+        "unit": vocab.UNIT_PREFIXES,
+        "city": vocab.CITIES,
+        "state": vocab.STATES,
+        "bad-date": vocab.BAD_DATES,
+        "empty-id": vocab.EMPTY_IDS,
+    }.items()
+}
+_STRAY_FIELD = "N/A"
+
+
+class CustomerChunk:
+    """Customer records `lo..hi`, as CSV lines plus their counts."""
+
+    def __init__(self, seed: int, rates: MessRates, population: Population, lo: int, hi: int) -> None:
+        self._seed = seed
+        self.k = np.arange(lo, hi, dtype=np.uint64)
+        self.population = population
+        self.kind = population.customer_kinds(self.k)
+        self.valid = ~kinds.quarantined(self.kind)
+        self.copies = 1 + (self._stream("duplicate").uniform(self.k) < rates.duplicate).astype(np.int64)
+        email_draw = self._stream("email-mess").uniform(self.k)
+        self.typo = email_draw < rates.email_typo
+        self.invalid_email = ~self.typo & (email_draw < rates.email_typo + rates.invalid_email)
+
+    def _stream(self, label: str) -> Stream:
+        return Stream(self._seed, ENTITY, label)
+
+    def _pick(self, label: str, table: str | None = None) -> pa.Array:
+        values = _TABLES[table or label]
+        return text.pick(values, self._stream(label).below(self.k, len(values)))
+
+    def _dates(self, label: str, bounds: tuple[int, int]) -> pa.Array:
+        return text.dates(bounds[0] + self._stream(label).below(self.k, bounds[1] - bounds[0] + 1))
+
+    def _email(self, first: np.ndarray, last: np.ndarray) -> pa.Array:
+        number = self._stream("email-number").below(self.k, 1000)
+        suffix = text.where(number >= 400, "", text.integers(number))  # ~40 % of addresses carry a number
+        local = text.join([_FIRST_LOWER.take(pa.array(first)), ".", _LAST_LOWER.take(pa.array(last)), suffix])
+        domain = self._pick("domain")
+        email = text.where(
+            self.typo, text.join([local, "@", self._pick("typo")]), text.join([local, "@", domain])
+        )
+        if not self.invalid_email.any():
+            return email
+        form = self._stream("invalid-form").below(self.k, len(vocab.INVALID_EMAIL_FORMS))
+        broken = text.where(
+            form == 0,
+            text.join([local, ".", domain]),
+            text.where(form == 1, text.join([local, "@"]), text.join([local, " at ", domain])),
+        )
+        return text.where(self.invalid_email, broken, email)
+
+    def _address(self) -> pa.Array:
+        street = text.join(
+            [
+                text.integers(1 + self._stream("house").below(self.k, 9999)),
+                self._pick("street"),
+                self._pick("suffix"),
+            ],
+            " ",
+        )
+        unit = text.join(
+            [self._pick("unit"), text.integers(1 + self._stream("unit-number").below(self.k, 999))], " "
+        )
+        zip_code = pc.utf8_lpad(
+            text.integers(501 + self._stream("zip").below(self.k, 99_000)), width=5, padding="0"
+        )
+        town = text.join([self._pick("city"), ", ", self._pick("state"), " ", zip_code])
+        has_unit = self._stream("has-unit").uniform(self.k) < UNIT_SHARE
+        return text.where(has_unit, text.join([street, unit, town], "\n"), text.join([street, town], "\n"))
+
+    def lines(self) -> pa.Array:
+        """One CSV record per base record (not yet duplicated); addresses quoted, the only field that needs it."""
+        first = self._stream("first").below(self.k, len(_FIRST))
+        last = self._stream("last").below(self.k, len(_LAST))
+        ids = text.where(
+            self.kind == Kind.EMPTY_ID, self._pick("empty-id"), self.population.customer_ids(self.k)
+        )
+        birth = self._dates("birth", BIRTH_RANGE)
+        signup = self._dates("signup", SIGNUP_RANGE)
+        bad = self.kind == Kind.BAD_TIMESTAMP
+        if bad.any():
+            bad_birth = bad & (self._stream("bad-date-column").below(self.k, 2) == 0)
+            bad_values = self._pick("bad-date")
+            birth = text.where(bad_birth, bad_values, birth)
+            signup = text.where(bad & ~bad_birth, bad_values, signup)
+        fields = [
+            ids,
+            text.join([_FIRST.take(pa.array(first)), _LAST.take(pa.array(last))], " "),
+            self._pick("gender"),
+            birth,
+            signup,
+            self._email(first, last),
+            text.join(['"', self._address(), '"']),
+        ]
+        lines = text.join(fields, ",")
+        lines = text.where(self.kind == Kind.EXTRA_FIELDS, text.join([lines, _STRAY_FIELD], ","), lines)
+        # A record that lost its Gender field: one field short.
+        return text.where(self.kind == Kind.MISSING_FIELDS, text.join(fields[:2] + fields[3:], ","), lines)
+
+    def tally(self) -> dict[str, int]:
+        """What this chunk delivers, in the manifest's terms."""
+        valid = self.valid
+        counts = {
+            "rows": int(self.copies.sum()),
+            "expected_quarantined": int(self.copies[~valid].sum()),
+            "distinct_ids": int(valid.sum()),
+            "mess.duplicate": int((self.copies - 1).sum()),
+            "mess.email_typo": int((valid & self.typo).sum()),
+            "mess.invalid_email": int((valid & self.invalid_email).sum()),
+        }
+        for kind, _ in self.population.customer_bands:
+            counts[f"mess.{kinds.name(ENTITY, kind)}"] = int((self.kind == kind).sum())
+        return counts
+
+
+def write(ctx: RunContext) -> dict:
+    """Write the customers file; returns its truth."""
+    plan: FilePlan = static_plan(ctx.config, ENTITY)
+    counts: Counter = Counter()
+    eol = line_ending(plan.crlf)
+    with open_object(ctx.root, CUSTOMERS_KEY) as out:
+        out.write(header_bytes(HEADER, plan.bom, plan.crlf))
+        for lo, hi in ctx.ranges(ctx.population.n_customers):
+            chunk = CustomerChunk(ctx.config.seed, ctx.config.rates, ctx.population, lo, hi)
+            lines = text.join([chunk.lines(), eol])
+            if not (chunk.copies == 1).all():
+                lines = lines.take(pa.array(np.repeat(np.arange(len(lines)), chunk.copies)))
+            out.write(text.body(lines))
+            tally.add(counts, chunk.tally())
+            ctx.report(ENTITY, len(lines))
+    return tally.file_truth(plan, CUSTOMERS_KEY, HEADER, counts, kinds.mess_names(ENTITY))

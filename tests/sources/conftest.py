@@ -1,0 +1,33 @@
+"""Fixtures for the source-simulator tests: a real PostgreSQL (pgserver) and generated runs to inspect.
+
+All runs share one PostgreSQL, whose web-form tables are named by date, so every run here uses its own
+dates: two runs on the same dates would replace each other's tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sources_runs import HEAVY, Run, run_sources
+
+from coretelecoms.common.postgres import postgres_dsn
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL for the whole session."""
+    with postgres_dsn(None, tmp_path_factory.mktemp("pg")) as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def heavy_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str) -> Run:
+    """Four days at scale 1 with every mess frequent; web forms on 2025-11-20..23."""
+    return run_sources(tmp_path_factory.mktemp("heavy"), pg_dsn, date(2025, 11, 20), 4, rates=HEAVY, seed=7)
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str) -> Run:
+    """Three days at scale 0.5 with the default rates, as the demo runs; web forms on 2026-01-10..12."""
+    return run_sources(tmp_path_factory.mktemp("default"), pg_dsn, date(2026, 1, 10), 3, scale=0.5)
