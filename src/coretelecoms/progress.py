@@ -43,6 +43,7 @@ def setup_logging(level: str = "INFO", fmt: str = "auto") -> None:
 
         handler = RichHandler(show_path=False, rich_tracebacks=False)
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its start/stop chatter is not ours to show
 
 
 @contextlib.contextmanager

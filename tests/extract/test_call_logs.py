@@ -103,3 +103,23 @@ def test_rerun_is_idempotent_and_clears_stale_drift(settings, ctx):
         "quarantine/call-logs/ingest_date=2025-11-20/part-00000.parquet",
         "raw/call-logs/ingest_date=2025-11-20/part-00000.parquet",
     ]
+
+
+def test_impossible_calendar_dates_and_loose_formats_are_quarantined(settings, ctx):
+    lines = [
+        "0,C0,u0,Payments,1001,2025-11-20 07:03:59,2025-02-30 08:15:00,Resolved,2025-11-20",  # Feb 30th
+        "1,C1,u1,Payments,1001,2025-4-31 10:00:00,,Resolved,2025-11-20",  # unpadded and April 31st
+        "2,C2,u2,Payments,1001,2025-11-20T10:00:00,,Resolved,2025-02-29",  # 2025 is no leap year
+        "3,C3,u3,Payments,1001,2024-02-29 10:00:00,,Resolved,2024-02-29",  # 2024 is
+    ]
+    write_source(settings, "call logs/call_logs_day_2025-11-20.csv", _rows(*lines))
+    summary = extract("call-logs", settings, ctx)
+    assert (summary.rows_written, summary.rows_quarantined) == (1, 3)
+    quarantine = {
+        r["location"]: r["reason"] for r in read_partition(settings, "quarantine", "call-logs").to_pylist()
+    }
+    assert quarantine == {
+        "line 2": "call_end_time '2025-02-30 08:15:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
+        "line 3": "call_start_time '2025-4-31 10:00:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
+        "line 4": "generation_date '2025-02-29' is not a date YYYY-MM-DD",
+    }

@@ -29,7 +29,9 @@ def web_form_table(pg_dsn):
         ]  # fmt: skip
         placeholders = ", ".join(["%s"] * 9)
         for row in rows:
-            cur.execute(f'INSERT INTO customer_complaints."Web_form_request_2025_11_20" VALUES ({placeholders})', row)
+            cur.execute(
+                f'INSERT INTO customer_complaints."Web_form_request_2025_11_20" VALUES ({placeholders})', row
+            )
     yield
     with psycopg2.connect(pg_dsn) as conn, conn.cursor() as cur:
         cur.execute('DROP TABLE IF EXISTS customer_complaints."Web_form_request_2025_11_20"')

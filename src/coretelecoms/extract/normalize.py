@@ -19,6 +19,8 @@ from coretelecoms.extract.records import RawChunk
 
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 INTEGER_PATTERN = r"^[+-]?[0-9]{1,18}$"
+TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -64,12 +66,29 @@ def map_headers(entity: Entity, headers: list[str], source: str) -> HeaderMap:
     return HeaderMap(mapped, tuple(extra))
 
 
+def _calendar_checked(text: pa.Array, parsed: pa.Array, pattern: str) -> pa.Array:
+    """Null out values that are not written exactly as `pattern`, or that strptime rolled over.
+
+    Arrow's strptime accepts `2025-02-30` (as March 2nd) and unpadded fields; neither is a value
+    the source contract allows, so both must reach the quarantine instead.
+    """
+    shaped = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    day_text = pc.if_else(shaped, pc.utf8_slice_codeunits(text, 8, 10), pa.scalar(None, pa.string()))
+    same_day = pc.equal(pc.day(parsed), pc.cast(day_text, pa.int64()))
+    return pc.if_else(pc.fill_null(same_day, False), parsed, pa.scalar(None, parsed.type))
+
+
 def _parse_timestamp(values: pa.Array) -> pa.Array:
     parsed = pc.strptime(values, format=TIMESTAMP_FORMATS[0], unit="us", error_is_null=True)
     if parsed.null_count > values.null_count:  # rarely taken: only when a value failed the first format
         alt = pc.strptime(values, format=TIMESTAMP_FORMATS[1], unit="us", error_is_null=True)
         parsed = pc.coalesce(parsed, alt)
-    return parsed
+    return _calendar_checked(values, parsed, TIMESTAMP_PATTERN)
+
+
+def _parse_date(values: pa.Array) -> pa.Array:
+    parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return pc.cast(_calendar_checked(values, parsed, DATE_PATTERN), pa.date32())
 
 
 def _cast(column: Column, raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
@@ -89,7 +108,7 @@ def _cast(column: Column, raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     elif pa.types.is_timestamp(column.type):
         typed = _parse_timestamp(trimmed)
     elif pa.types.is_date(column.type):
-        typed = pc.cast(pc.strptime(trimmed, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+        typed = _parse_date(trimmed)
     else:  # pragma: no cover - the contract only uses the types above
         raise TypeError(f"no cast for {column.type}")
     bad = pc.and_(present, pc.is_null(typed))
