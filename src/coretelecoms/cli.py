@@ -38,9 +38,20 @@ def _settings(ctx: click.Context):
     return ctx.find_root().obj["settings"]
 
 
-def _emit(summary: object, as_json: bool) -> None:
+def _emit(summary: object, as_json: bool, summary_file: Path | None = None) -> None:
+    """Print the summary (--json) and/or write it where an orchestrator picks it up (--summary-file)."""
     if as_json:
         click.echo(summary.to_json())
+    if summary_file:
+        summary_file.parent.mkdir(parents=True, exist_ok=True)
+        summary_file.write_text(summary.to_json() + "\n")
+
+
+SUMMARY_FILE = click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON summary to this file (an Argo output parameter).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -151,8 +162,9 @@ def sources_generate(
     "--date", "day", type=DATE, required=True, help="The ingest date (which daily file/table to read)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reconciliation summary as JSON.")
+@SUMMARY_FILE
 @click.pass_context
-def extract(ctx: click.Context, entity: str, day: date, as_json: bool) -> dict:
+def extract(ctx: click.Context, entity: str, day: date, as_json: bool, summary_file: Path | None) -> dict:
     """Extract ENTITY's source for --date into the lake (raw/ and quarantine/), atomically.
 
     The summary reconciles: rows_read = rows_written + rows_quarantined.
@@ -185,21 +197,22 @@ def extract(ctx: click.Context, entity: str, day: date, as_json: bool) -> dict:
             summary.source,
             ", ".join(summary.drift_columns),
         )
-    _emit(summary, as_json)
+    _emit(summary, as_json, summary_file)
     return json.loads(summary.to_json())
 
 
 @cli.command()
 @click.option("--date", "day", type=DATE, required=True, help="The ingest date to load.")
 @click.option("--json", "as_json", is_flag=True, help="Print the load summary as JSON.")
+@SUMMARY_FILE
 @click.pass_context
-def load(ctx: click.Context, day: date, as_json: bool) -> dict:
+def load(ctx: click.Context, day: date, as_json: bool, summary_file: Path | None) -> dict:
     """Load --date's lake partitions into the warehouse's RAW tables (a re-load replaces, never duplicates)."""
     from coretelecoms.load.registry import load as run_load
 
     summary = run_load(_settings(ctx), day)
     log.info("load %s: %d rows into %s", day, summary.rows_loaded, summary.warehouse)
-    _emit(summary, as_json)
+    _emit(summary, as_json, summary_file)
     return json.loads(summary.to_json())
 
 

@@ -72,3 +72,14 @@ def test_help_lists_every_command(tmp_path):
     result = _cli("--help", env=_env(tmp_path))
     for command in ("sources", "extract", "load", "transform", "run", "demo"):
         assert command in result.stdout
+
+
+def test_summary_file_for_orchestrators(tmp_path):
+    bucket = tmp_path / "sources" / "bucket" / "customers"
+    bucket.mkdir(parents=True)
+    (bucket / "customers_dataset.csv").write_text("customer_id,name,Gender,DATE of biRTH,signup_date,email,address\nc1,A,F,,,,\n")
+    target = tmp_path / "out" / "summary.json"
+    result = _cli("extract", "customers", "--date", "2025-11-20", "--summary-file", str(target), env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text())["rows_written"] == 1
+    assert result.stdout == ""
