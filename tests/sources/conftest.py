@@ -15,19 +15,21 @@ from coretelecoms.common.postgres import postgres_dsn
 
 
 @pytest.fixture(scope="session")
-def pg_dsn(tmp_path_factory: pytest.TempPathFactory):
-    """A real PostgreSQL for the whole session."""
+def sources_pg(tmp_path_factory: pytest.TempPathFactory):
+    """A PostgreSQL of these tests' own, so no other suite's web-form tables can collide with theirs."""
     with postgres_dsn(None, tmp_path_factory.mktemp("pg")) as dsn:
         yield dsn
 
 
 @pytest.fixture(scope="session")
-def heavy_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str) -> Run:
+def heavy_run(tmp_path_factory: pytest.TempPathFactory, sources_pg: str) -> Run:
     """Four days at scale 1 with every mess frequent; web forms on 2025-11-20..23."""
-    return run_sources(tmp_path_factory.mktemp("heavy"), pg_dsn, date(2025, 11, 20), 4, rates=HEAVY, seed=7)
+    return run_sources(
+        tmp_path_factory.mktemp("heavy"), sources_pg, date(2025, 11, 20), 4, rates=HEAVY, seed=7
+    )
 
 
 @pytest.fixture(scope="session")
-def default_run(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str) -> Run:
+def default_run(tmp_path_factory: pytest.TempPathFactory, sources_pg: str) -> Run:
     """Three days at scale 0.5 with the default rates, as the demo runs; web forms on 2026-01-10..12."""
-    return run_sources(tmp_path_factory.mktemp("default"), pg_dsn, date(2026, 1, 10), 3, scale=0.5)
+    return run_sources(tmp_path_factory.mktemp("default"), sources_pg, date(2026, 1, 10), 3, scale=0.5)

@@ -140,8 +140,8 @@ def test_social_media_json_is_column_oriented(default_run):
                 assert record["resolution_date"] == ""
 
 
-def test_web_form_tables(default_run, pg_dsn):
-    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+def test_web_form_tables(default_run, sources_pg):
+    with psycopg2.connect(sources_pg) as connection, connection.cursor() as cursor:
         for day, truth in default_run.days("web-forms").items():
             table = f"Web_form_request_{day.replace('-', '_')}"
             cursor.execute(
@@ -153,7 +153,7 @@ def test_web_form_tables(default_run, pg_dsn):
             assert [c for c, _ in columns][:9] == WEB_COLUMNS
             assert {t for _, t in columns} == {"text"}
             assert truth["location"] == f"{WEB_FORMS_SCHEMA}.{table}"
-            delivery = read_table(pg_dsn, WEB_FORMS_SCHEMA, table)
+            delivery = read_table(sources_pg, WEB_FORMS_SCHEMA, table)
             assert len(delivery.records) == truth["rows"]
             for record in delivery.kept("web-forms"):
                 assert record["webFormGenerationDate"] == day
@@ -162,7 +162,7 @@ def test_web_form_tables(default_run, pg_dsn):
     connection.close()
 
 
-def test_categoricals_stay_in_their_domains(heavy_run, pg_dsn):
+def test_categoricals_stay_in_their_domains(heavy_run, sources_pg):
     # Case and whitespace aside, every category and status is one of the canonical values.
     categories = {c.lower() for c in COMPLAINT_CATEGORIES}
     statuses = {s.lower() for s in RESOLUTION_STATUSES}

@@ -27,7 +27,15 @@ def open_object(root: Location, key: str) -> Iterator[pa.NativeFile]:
 def remove_object(root: Location, key: str) -> None:
     """Delete `key` if it exists, so a day generated as missing really has no file."""
     target = root.join(key)
-    if target.exists():
+    if not target.exists():
+        return
+    if target.is_s3:
+        # pyarrow's S3 delete_file leaves an empty "folder/" marker object behind; boto3 deletes only the key.
+        from coretelecoms.lake.s3 import s3_client
+
+        bucket, _, object_key = target.path.partition("/")
+        s3_client().delete_object(Bucket=bucket, Key=object_key)
+    else:
         target.fs.delete_file(target.path)
 
 
