@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from coretelecoms.sources.generate import GenerateConfig, MessRates, generate
+from coretelecoms.sources.generate import MANIFEST_KEY, GenerateConfig, MessRates, entity_days, generate
 
-__all__ = ["GenerateConfig", "MessRates", "generate"]
+__all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -66,6 +66,57 @@ class MessRates:
     def none(cls) -> MessRates:
         """No mess at all: every record clean, every file plain."""
         return cls(**{f.name: False if f.type == "bool" else 0.0 for f in fields(cls)})
+
+    def override(self, items: Iterable[str]) -> MessRates:
+        """These rates with `name=value` overrides applied (the CLI's `--mess duplicate=0.1`).
+
+        Args:
+            items: `name=value` strings; value a number in [0, 1], or for `schema_drift` true/false.
+
+        Returns:
+            A new, validated MessRates.
+
+        Raises:
+            ValueError: an unknown name or a value that is not a number (or boolean) in range.
+        """
+        kinds = {f.name: f.type for f in fields(self)}
+        changes: dict[str, float | bool] = {}
+        for item in items:
+            name, sep, value = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or name not in kinds:
+                raise ValueError(
+                    f"mess override {item!r}: expected NAME=VALUE, NAME one of {', '.join(kinds)}"
+                )
+            if kinds[name] == "bool":
+                if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(f"mess override {item!r}: {name} takes true or false")
+                changes[name] = value.strip().lower() in ("true", "1", "yes")
+            else:
+                try:
+                    changes[name] = float(value)
+                except ValueError:
+                    raise ValueError(f"mess override {item!r}: {value!r} is not a rate") from None
+        return replace(self, **changes)
+
+
+def entity_days(items: Iterable[str]) -> dict[str, set[date]]:
+    """`entity=YYYY-MM-DD` strings (the CLI's `--missing-day` / `--truncated-day`) as a mapping for GenerateConfig.
+
+    Raises:
+        ValueError: an item that is not `entity=date`.
+    """
+    days: dict[str, set[date]] = {}
+    for item in items:
+        entity, sep, day = item.partition("=")
+        try:
+            parsed = date.fromisoformat(day.strip())
+        except ValueError:
+            parsed = None
+        if not sep or parsed is None:
+            raise ValueError(f"{item!r}: expected ENTITY=YYYY-MM-DD, e.g. social-media=2025-11-21")
+        days.setdefault(entity.strip(), set()).add(parsed)
+    return days
 
 
 @dataclass(frozen=True)

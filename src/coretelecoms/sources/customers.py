@@ -127,7 +127,8 @@ class CustomerChunk:
         fields = [
             ids,
             text.join([_FIRST.take(pa.array(first)), _LAST.take(pa.array(last))], " "),
-            self._pick("gender"),
+            # vocab.FIRST_NAMES alternates male and female names, so the gender follows the name.
+            text.pick(_TABLES["gender"], first % 2),
             birth,
             signup,
             self._email(first, last),

@@ -9,12 +9,12 @@ from dataclasses import asdict
 from coretelecoms.lake.filesystem import locate
 from coretelecoms.sources import agents, calllogs, customers, kinds, socialmedia, tally, webforms
 from coretelecoms.sources.bucket import open_object
-from coretelecoms.sources.config import GenerateConfig, MessRates
+from coretelecoms.sources.config import GenerateConfig, MessRates, entity_days
 from coretelecoms.sources.context import Progress, RunContext
 from coretelecoms.sources.people import Population
 from coretelecoms.sources.plan import daily_plan
 
-__all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "generate"]
+__all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]
 
 log = logging.getLogger(__name__)
 

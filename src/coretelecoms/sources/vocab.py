@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from coretelecoms.common.entities import COMPLAINT_CATEGORIES, MEDIA_CHANNELS, RESOLUTION_STATUSES
 
+# Male and female names alternate (even index male), so a customer's gender can follow the name.
 FIRST_NAMES = [
     "James",
     "Mary",
