@@ -194,3 +194,16 @@ def test_agents_csv_stand_in(tmp_path):
     assert delivery.header == AGENTS.raw_headers
     assert len(delivery.records) == run.manifest["entities"]["agents"]["rows"]
     assert "web-forms" not in run.manifest["entities"]  # no DSN: no web forms
+
+
+def test_web_forms_can_drift_too(tmp_path, sources_pg):
+    run = run_sources(tmp_path, sources_pg, date(2026, 3, 1), 2, scale=0.1, drift_entities=("web-forms",))
+    with psycopg2.connect(sources_pg) as connection, connection.cursor() as cursor:
+        for day, truth in run.days("web-forms").items():
+            cursor.execute(
+                f'SELECT * FROM {WEB_FORMS_SCHEMA}."Web_form_request_{day.replace("-", "_")}" LIMIT 0'
+            )
+            assert [d.name for d in cursor.description] == truth["header"]
+            assert (truth["header"][-1] == "browser") == (day == "2026-03-02")
+    connection.close()
+    assert not any(t["drift"] for t in run.days("call-logs").values())

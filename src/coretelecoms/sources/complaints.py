@@ -112,10 +112,6 @@ class ComplaintChunk:
         """A base-record column as delivered: each duplicated record twice, next to itself."""
         return values if self._repeat is None else values.take(self._repeat)
 
-    def expand_mask(self, mask: np.ndarray) -> np.ndarray:
-        """A base-record boolean mask as delivered."""
-        return mask if self._repeat is None else np.repeat(mask, self.copies)
-
     # --- columns, all as delivered base records (call `expand` for the file) ---------------------
 
     def ids(self) -> pa.StringArray:
