@@ -9,7 +9,7 @@ import pytest
 from extract_helpers import read_partition, write_source
 
 from coretelecoms.common.errors import PipelineError
-from coretelecoms.extract import json_columns
+from coretelecoms.extract import json_columns, json_scan
 from coretelecoms.extract.registry import extract
 
 KEY = "social_medias/media_complaint_day_2025-11-20.json"
@@ -32,7 +32,7 @@ def _frame(n: int) -> pd.DataFrame:
 
 
 def test_column_oriented_json_lands_as_rows(settings, ctx, monkeypatch):
-    monkeypatch.setattr(json_columns, "SPILL_ROWS", 7)  # force several spill slices and chunks
+    monkeypatch.setattr(json_scan, "BLOCK_SIZE", 97)  # many blocks: entries and strings cut at every place
     monkeypatch.setattr(json_columns, "CHUNK_ROWS", 11)
     frame = _frame(40)
     frame.loc[3, "request_date"] = "2025-13-45 10:00:00"
