@@ -92,7 +92,7 @@ def _decode_values(tokens: pa.StringArray) -> pa.StringArray:
 class ColumnScanner:
     """Iterate Column / Entries events from a binary stream of column-oriented JSON."""
 
-    def __init__(self, stream, block_size: int | None = None):  # noqa: ANN001 - any object with read()
+    def __init__(self, stream, block_size: int | None = None):
         self._stream = stream
         self._block_size = block_size or BLOCK_SIZE
         self._consumed = 0  # bytes of the file before the carry, for error positions
