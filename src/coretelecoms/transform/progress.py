@@ -46,15 +46,17 @@ class Progress:
         result = data.run_result
         with self._lock:
             self.done += 1
-            self._emit({
-                "event": "dbt_node",
-                "index": self.done,
-                "total": max(self.total, self.done),
-                "kind": node.resource_type,
-                "node": _display_name(node),
-                "status": result.status,
-                "seconds": round(result.execution_time, 2),
-            })
+            self._emit(
+                {
+                    "event": "dbt_node",
+                    "index": self.done,
+                    "total": max(self.total, self.done),
+                    "kind": node.resource_type,
+                    "node": _display_name(node),
+                    "status": result.status,
+                    "seconds": round(result.execution_time, 2),
+                }
+            )
 
     def _emit(self, record: dict[str, Any]) -> None:
         if self.structured:

@@ -25,7 +25,9 @@ def default_project_dir() -> Path:
     for candidate in candidates:
         if (candidate / "dbt_project.yml").is_file():
             return candidate
-    raise PipelineError(f"dbt project not found (looked for dbt_project.yml in {', '.join(map(str, candidates))})")
+    raise PipelineError(
+        f"dbt project not found (looked for dbt_project.yml in {', '.join(map(str, candidates))})"
+    )
 
 
 def dbt_build(
@@ -69,14 +71,21 @@ def dbt_build(
     # may be read-only (an image), and switching targets should not throw away partial parsing.
     state = settings.home / "dbt" / target
     common = [
-        "--project-dir", str(project),
-        "--profiles-dir", str(project),
-        "--target", target,
-        "--target-path", str(state / "target"),
-        "--log-path", str(state / "logs"),
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target",
+        target,
+        "--target-path",
+        str(state / "target"),
+        "--log-path",
+        str(state / "logs"),
         # Progress is reported by our callback; dbt's console output would repeat it at length.
-        "--log-level", "none",
-        "--log-level-file", "info",
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "info",
         "--no-use-colors",
     ]
     if settings.warehouse == "duckdb" and target == TARGETS["duckdb"]:

@@ -1,0 +1,99 @@
+"""fct_complaints is incremental: re-runs change nothing, and re-deliveries and re-loaded old days land right."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from dbt_raw import (
+    C1,
+    DAY1,
+    DAY3,
+    EXPECTED_COMPLAINTS,
+    ORPHAN_CUSTOMER,
+    agents_rows,
+    calls,
+    customers_day2,
+    delivery,
+    load_day,
+    social_day1,
+)
+from dbt_warehouse import complaints, make_settings, snapshot
+
+from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA
+from coretelecoms.transform import dbt_build
+
+
+@pytest.fixture(scope="module")
+def rebuilt(built, tmp_path_factory):
+    """A copy of the session warehouse, built a second time with nothing new in RAW."""
+    settings = make_settings(tmp_path_factory.mktemp("rebuilt"))
+    shutil.copy(built.settings.duckdb_path, settings.duckdb_path)
+    before = snapshot(settings)
+    result = dbt_build(settings, progress=False)
+    return settings, before, result
+
+
+def test_running_twice_leaves_the_marts_identical(rebuilt):
+    settings, before, result = rebuilt
+    assert result.success
+    assert snapshot(settings) == before
+
+
+@pytest.fixture(scope="module")
+def late(rebuilt, tmp_path_factory):
+    """DAY3 arrives late with a re-delivered call and a customer we did not know; DAY1 is loaded again.
+
+    Returns the warehouse built incrementally and a copy of the same RAW built with --full-refresh.
+    """
+    settings, _, _ = rebuilt
+    now = datetime.now(UTC).replace(microsecond=0)
+    # CL1, resolved on DAY1, is re-delivered on DAY3 as blocked: the later delivery wins.
+    cl1 = calls(("CL1", C1, 1001, "Payments", "Blocked", "2025-11-20 10:00:00", "2025-11-20 10:30:00", DAY3))
+    load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, cl1, day=DAY3))
+    # The orphan customer of CL2 appears in DAY3's customer snapshot.
+    orphan = {**customers_day2()[0], "customer_id": ORPHAN_CUSTOMER, "email": "late@gmail.com"}
+    load_day(settings.duckdb_path, "customers", delivery(CUSTOMERS, [*customers_day2(), orphan], day=DAY3))
+    load_day(settings.duckdb_path, "agents", delivery(AGENTS, agents_rows(), day=DAY3))
+    # Re-running an old date: DAY1's social-media complaints are loaded again (new _loaded_at). SM2's
+    # DAY2 status must survive, although DAY1 is now the most recently *loaded* version of it. (Not
+    # the calls: CL2 would then be rebuilt anyway, hiding whether its newly known customer is.)
+    load_day(
+        settings.duckdb_path,
+        "social_media_complaints",
+        delivery(SOCIAL_MEDIA, social_day1(), day=DAY1, at=now),
+    )
+
+    incremental = dbt_build(settings, progress=False)
+    refreshed = make_settings(tmp_path_factory.mktemp("refreshed"))
+    shutil.copy(settings.duckdb_path, refreshed.duckdb_path)
+    full = dbt_build(refreshed, full_refresh=True, progress=False)
+    return settings, incremental, refreshed, full
+
+
+def test_late_redelivery_wins(late):
+    settings, result, _, _ = late
+    assert result.success
+    cl1 = complaints(settings)[("call_center", "CL1")]
+    assert (cl1["resolution_status"], cl1["is_resolved"]) == ("Blocked", False)
+
+
+def test_reloading_an_old_day_keeps_later_versions(late):
+    settings, _, _, _ = late
+    sm2 = complaints(settings)[("social_media", "SM2")]
+    assert sm2["resolution_status"] == "Resolved"  # DAY2's version, not DAY1's re-loaded "blocked"
+    assert set(complaints(settings)) == set(EXPECTED_COMPLAINTS)  # still one row per complaint
+
+
+def test_a_customer_that_becomes_known_is_rejoined(late):
+    settings, _, _, _ = late
+    cl2 = complaints(settings)[("call_center", "CL2")]
+    assert (cl2["customer_id"], cl2["has_known_customer"]) == (ORPHAN_CUSTOMER, True)
+    assert cl2["has_known_agent"] is False  # the agent is still unknown
+
+
+def test_incremental_equals_full_refresh(late):
+    settings, _, refreshed, full = late
+    assert full.success
+    assert snapshot(settings) == snapshot(refreshed)
