@@ -40,7 +40,8 @@ def test_counts_models_tests_warnings_failures_and_skips():
         "test not_null_b: Got 2 results, configured to fail if != 0",
     )
     assert not summary.success
-    data = json.loads(json.dumps(summary.as_dict()))
+    data = json.loads(summary.to_json())
+    assert data == summary.to_dict()
     assert data["elapsed_seconds"] == 1.23 and data["success"] is False
     assert data["stale_sources"] == ["raw.agents: missing or empty"]
 

@@ -42,8 +42,7 @@ enriched as (
         complaints.complaint_date,
         complaints.generation_date,
         complaints._ingest_date,
-        complaints._loaded_at,
-        complaints._last_loaded_at
+        complaints._loaded_at
 
     from complaints
     left join customers

@@ -34,8 +34,7 @@ unioned as (
         call_end_time as resolved_at,
         generation_date,
         _ingest_date,
-        _loaded_at,
-        _last_loaded_at
+        _loaded_at
     from call_logs
 
     union all
@@ -52,8 +51,7 @@ unioned as (
         resolved_at,
         generation_date,
         _ingest_date,
-        _loaded_at,
-        _last_loaded_at
+        _loaded_at
     from social_media_complaints
 
     union all
@@ -70,8 +68,7 @@ unioned as (
         resolved_at,
         generation_date,
         _ingest_date,
-        _loaded_at,
-        _last_loaded_at
+        _loaded_at
     from web_form_requests
 
 ),
@@ -95,8 +92,7 @@ final as (
         coalesce(cast(requested_at as date), generation_date, _ingest_date) as complaint_date,
         generation_date,
         _ingest_date,
-        _loaded_at,
-        _last_loaded_at
+        _loaded_at
     from unioned
 
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -35,8 +36,8 @@ class TransformResult:
     def success(self) -> bool:
         return not (self.models_failed or self.tests_failed)
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (the CLI's `--json` output)."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
         data = asdict(self)
         data["stale_sources"] = list(self.stale_sources)
         data["warnings"] = list(self.warnings)
@@ -44,6 +45,10 @@ class TransformResult:
         data["success"] = self.success
         data["elapsed_seconds"] = round(self.elapsed_seconds, 2)
         return data
+
+    def to_json(self) -> str:
+        """The summary as the CLI prints it with `--json` (the same shape as the other steps' summaries)."""
+        return json.dumps(self.to_dict())
 
 
 # dbt opens its messages with "Runtime Error in model x (path)": the caller already names the node.

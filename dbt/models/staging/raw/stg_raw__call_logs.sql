@@ -26,13 +26,7 @@ renamed as (
 
 deduplicated as (
 
-    select
-        *,
-        -- Latest load of *any* version of this call: fct_complaints' incremental watermark, so a
-        -- reload of an old day re-evaluates the call even when a later day's version still wins.
-        max(_loaded_at) over (partition by call_id) as _last_loaded_at
-
-    from renamed
+    select * from renamed
     -- Exact duplicates collapse; a call re-delivered on a later day with a new status: latest wins.
     qualify row_number() over (
         partition by call_id

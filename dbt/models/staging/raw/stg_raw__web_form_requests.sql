@@ -26,12 +26,7 @@ renamed as (
 
 deduplicated as (
 
-    select
-        *,
-        -- See stg_raw__call_logs: the incremental watermark of fct_complaints.
-        max(_loaded_at) over (partition by request_id) as _last_loaded_at
-
-    from renamed
+    select * from renamed
     -- Exact duplicates collapse; a re-delivery on a later day with a new status: latest wins.
     qualify row_number() over (
         partition by request_id
