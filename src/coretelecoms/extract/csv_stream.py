@@ -21,6 +21,19 @@ from coretelecoms.extract.records import RawChunk, Reject
 
 BLOCK_SIZE = 1 << 20  # larger blocks raise peak memory with no gain in speed (bench.py)
 HEADER_PEEK = 1 << 16
+CHUNK_ROWS = 64 * 1024
+
+
+def _merge(chunks: list[RawChunk]) -> RawChunk:
+    if len(chunks) == 1:
+        return chunks[0]
+    first = chunks[0]
+    return RawChunk(
+        batch=pa.concat_batches([c.batch for c in chunks]),
+        row_label=first.row_label,
+        row_numbers=np.concatenate([c.row_numbers for c in chunks]),
+        rejects=[r for c in chunks for r in c.rejects],
+    )
 
 
 class _Prefixed(io.RawIOBase):
@@ -90,6 +103,20 @@ class CsvChunks:
         return "skip"
 
     def __iter__(self) -> Iterator[RawChunk]:
+        # Parsing in small blocks keeps memory low; normalising in larger chunks keeps the fixed cost
+        # of each compute call negligible. So blocks are gathered into chunks of CHUNK_ROWS.
+        pending: list[RawChunk] = []
+        rows = 0
+        for chunk in self._blocks():
+            pending.append(chunk)
+            rows += chunk.batch.num_rows
+            if rows >= CHUNK_ROWS:
+                yield _merge(pending)
+                pending, rows = [], 0
+        if pending:
+            yield _merge(pending)
+
+    def _blocks(self) -> Iterator[RawChunk]:
         while True:
             try:
                 batch = self._reader.read_next_batch()

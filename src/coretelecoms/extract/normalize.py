@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -78,37 +79,60 @@ def _calendar_checked(text: pa.Array, parsed: pa.Array, pattern: str) -> pa.Arra
     return pc.if_else(pc.fill_null(same_day, False), parsed, pa.scalar(None, parsed.type))
 
 
-def _parse_timestamp(values: pa.Array) -> pa.Array:
-    parsed = pc.strptime(values, format=TIMESTAMP_FORMATS[0], unit="us", error_is_null=True)
-    if parsed.null_count > values.null_count:  # rarely taken: only when a value failed the first format
-        alt = pc.strptime(values, format=TIMESTAMP_FORMATS[1], unit="us", error_is_null=True)
-        parsed = pc.coalesce(parsed, alt)
-    return _calendar_checked(values, parsed, TIMESTAMP_PATTERN)
+def _written_day(text: pa.StringArray) -> np.ndarray:
+    """The two digits at characters 8-9 (the day of YYYY-MM-DD…), read straight from the buffers."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text)]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] else np.zeros(2, np.uint8)
+    first = np.clip(offsets + 8, 0, max(len(data) - 2, 0))  # short values are excluded by the caller anyway
+    return (data[first].astype(np.int64) - 48) * 10 + (data[first + 1].astype(np.int64) - 48)
 
 
-def _parse_date(values: pa.Array) -> pa.Array:
-    parsed = pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True)
-    return pc.cast(_calendar_checked(values, parsed, DATE_PATTERN), pa.date32())
+def _parse_temporal(raw: pa.StringArray, lengths: pa.Array, column: Column) -> pa.Array:
+    """Parse timestamps/dates: one strptime for the exactly-written majority, the careful path for the rest."""
+    is_date = pa.types.is_date(column.type)
+    formats, pattern, width = (
+        (("%Y-%m-%d",), DATE_PATTERN, 10) if is_date else (TIMESTAMP_FORMATS, TIMESTAMP_PATTERN, 19)
+    )
+    unit = "s" if is_date else "us"
+    parsed = pc.strptime(raw, format=formats[0], unit=unit, error_is_null=True)
+    exact = pc.and_(pc.fill_null(pc.equal(lengths, width), False), pc.is_valid(parsed))
+    exact = exact.to_numpy(zero_copy_only=False)
+    valid = exact.copy()
+    if exact.any():  # strptime rolls 2025-02-30 over into March: the written day must survive parsing
+        parsed_day = pc.fill_null(pc.day(parsed), 0).to_numpy(zero_copy_only=False)
+        valid &= parsed_day == _written_day(raw)
+    values = pc.fill_null(parsed.cast(pa.int64()), 0).to_numpy(zero_copy_only=False).copy()
+    rest = np.flatnonzero(~exact & (lengths.to_numpy(zero_copy_only=False) > 0))
+    if len(rest):  # padded with spaces, the T separator, or garbage: trimmed and checked by regex
+        text = pc.utf8_trim_whitespace(raw.take(pa.array(rest)))
+        slow = pc.strptime(text, format=formats[0], unit=unit, error_is_null=True)
+        for alternative in formats[1:]:
+            slow = pc.coalesce(slow, pc.strptime(text, format=alternative, unit=unit, error_is_null=True))
+        slow = _calendar_checked(text, slow, pattern)
+        valid[rest] = slow.is_valid().to_numpy(zero_copy_only=False)
+        values[rest] = pc.fill_null(slow.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    typed = pa.array(values, pa.int64(), mask=~valid).cast(pa.timestamp(unit))
+    return pc.cast(typed, pa.date32()) if is_date else typed
+
+
+def _blank(raw: pa.StringArray, lengths: pa.Array) -> pa.Array:
+    """Empty or whitespace-only: a missing value."""
+    return pc.fill_null(pc.or_(pc.equal(lengths, 0), pc.utf8_is_space(raw)), True)
 
 
 def _cast(column: Column, raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     """Cast one raw string column; returns (typed values, mask of rows whose value did not parse)."""
+    lengths = pc.binary_length(raw)
     if pa.types.is_string(column.type):
-        if not column.required:
-            return raw, None
-        bad = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), True)
-        return raw, bad
-    trimmed = pc.utf8_trim_whitespace(raw)
+        return raw, (_blank(raw, lengths) if column.required else None)
     # Empty means "no value": null, not an error.
-    present = pc.fill_null(pc.not_equal(trimmed, ""), False)
-    trimmed = pc.if_else(present, trimmed, pa.scalar(None, pa.string()))
+    present = pc.invert(_blank(raw, lengths))
     if pa.types.is_integer(column.type):
+        trimmed = pc.utf8_trim_whitespace(raw)
         ok = pc.match_substring_regex(trimmed, INTEGER_PATTERN)
         typed = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), column.type)
-    elif pa.types.is_timestamp(column.type):
-        typed = _parse_timestamp(trimmed)
-    elif pa.types.is_date(column.type):
-        typed = _parse_date(trimmed)
+    elif pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        typed = _parse_temporal(raw, lengths, column)
     else:  # pragma: no cover - the contract only uses the types above
         raise TypeError(f"no cast for {column.type}")
     bad = pc.and_(present, pc.is_null(typed))

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from coretelecoms.lake.filesystem import Location
 
 TMP_DIR = "_tmp"
-ROW_GROUP_ROWS = 256 * 1024
+ROW_GROUP_ROWS = 128 * 1024
 
 
 class ParquetPublisher:
