@@ -286,6 +286,11 @@ def demo(ctx: click.Context, start: date, days: int, scale: float) -> None:
     click.echo(summarise(report, _settings(ctx)))
 
 
+from coretelecoms.orchestrate.commands import workflows  # noqa: E402 - click only; Argo libraries load lazily
+
+cli.add_command(workflows)
+
+
 def main() -> None:
     """Console entry point: one-line errors, exit 1 for a failed step, exit 2 for bad usage."""
     try:

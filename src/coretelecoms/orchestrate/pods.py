@@ -1,0 +1,272 @@
+"""The container templates: one per registry step, plus the exit handler and date listing, all hardened alike.
+
+What a step runs (image, CLI arguments, order) comes from the step registry; what this module adds is how
+its pod runs on the cluster: identity, secrets, resources, deadlines, retries and the security context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hera.workflows import (
+    ConfigMapEnvFrom,
+    Container,
+    EmptyDirVolume,
+    Env,
+    ExistingVolume,
+    Parameter,
+    Resources,
+    RetryPolicy,
+    RetryStrategy,
+    SecretEnv,
+    SecretVolume,
+)
+from hera.workflows import models as m
+
+from coretelecoms.orchestrate.config import WorkflowConfig
+from coretelecoms.pipeline.steps import DATE, Step
+
+# A numeric id, so the kubelet can check runAsNonRoot without reading /etc/passwd; the images use it too.
+RUN_AS = 10001
+# The only writable place in a pod (the root filesystem is read-only): scratch space, dbt artifacts,
+# the summary file. HOME points here too, for libraries that write caches under ~.
+TMP = "/tmp"
+LOCAL_HOME = f"{TMP}/coretelecoms"
+STATE_MOUNT = "/var/lib/coretelecoms"
+SECRETS_ROOT = "/var/run/secrets/coretelecoms"
+SUMMARY_PATH = f"{TMP}/summary.json"
+
+# Parameter names shared by the workflow, the DAGs and the container templates.
+RUN_DATE = "run-date"
+TARGET = "target"
+FULL_REFRESH = "full-refresh"
+TARGETS = ("snowflake", "duckdb")
+
+# Secret names and keys the chart creates (docs/workflows.md lists them).
+POSTGRES_SECRET = "coretelecoms-postgres"  # key dsn
+GOOGLE_SECRET = "coretelecoms-google"  # key service-account.json
+SNOWFLAKE_SECRET = "coretelecoms-snowflake-{image}"  # keys private-key, private-key-passphrase (optional)
+SLACK_SECRET = "coretelecoms-slack"  # key webhook-url
+
+
+@dataclass(frozen=True)
+class PodShape:
+    """Resources and deadline of one image's pods."""
+
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+    deadline_seconds: int
+
+
+# Sized from TOOLCHAIN.md's measurements (≤ 1 GB peak RSS for the extract paths at 5 M rows) with headroom;
+# dbt gets the longest deadline because a full refresh rebuilds every mart.
+SHAPES: dict[str, PodShape] = {
+    "extract-files": PodShape("250m", "512Mi", "1", "2Gi", 3600),
+    "extract-sheets": PodShape("100m", "256Mi", "500m", "1Gi", 1800),
+    "extract-postgres": PodShape("250m", "512Mi", "1", "2Gi", 3600),
+    "loader": PodShape("250m", "512Mi", "1", "2Gi", 3600),
+    "dbt": PodShape("500m", "1Gi", "2", "4Gi", 7200),
+}
+UTILITY_SHAPE = PodShape("50m", "128Mi", "250m", "256Mi", 300)
+
+
+def retry_strategy() -> RetryStrategy:
+    """Up to three retries, 30 s, 1 min, 2 min apart (capped at 5 min), within 30 min in all.
+
+    Exit code 2 is a usage error (a bad date, an unknown entity): retrying cannot fix it. Everything else
+    - a source not yet delivered, a throttled API, an evicted pod (exit code -1) - may heal, so it is retried.
+    """
+    return RetryStrategy(
+        limit=3,
+        retry_policy=RetryPolicy.always,
+        expression="lastRetry.exitCode != '2'",
+        backoff=m.Backoff(duration="30s", factor=m.IntOrString(2), cap="5m", max_duration="30m"),
+    )
+
+
+def container_security_context() -> m.SecurityContext:
+    """Kubernetes' `restricted` Pod Security Standard, plus a read-only root filesystem."""
+    return m.SecurityContext(
+        run_as_non_root=True,
+        run_as_user=RUN_AS,
+        run_as_group=RUN_AS,
+        read_only_root_filesystem=True,
+        allow_privilege_escalation=False,
+        capabilities=m.Capabilities(drop=["ALL"]),
+        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def pod_security_context() -> m.PodSecurityContext:
+    """Pod-level defaults, which Argo's own init and wait containers inherit."""
+    return m.PodSecurityContext(
+        run_as_non_root=True,
+        run_as_user=RUN_AS,
+        run_as_group=RUN_AS,
+        fs_group=RUN_AS,
+        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def _resources(shape: PodShape) -> Resources:
+    return Resources(
+        cpu_request=shape.cpu_request,
+        memory_request=shape.memory_request,
+        cpu_limit=shape.cpu_limit,
+        memory_limit=shape.memory_limit,
+    )
+
+
+def _env_from(config: WorkflowConfig, image: str | None) -> list[ConfigMapEnvFrom]:
+    sources = [ConfigMapEnvFrom(name=config.env_config_map, optional=False)]
+    if image:
+        sources.append(ConfigMapEnvFrom(name=f"{config.env_config_map}-{image}", optional=True))
+    return sources
+
+
+def _state(config: WorkflowConfig) -> tuple[list, list[Env]]:
+    """Where CORETELECOMS_HOME lives: a shared claim when configured, else the pod's own /tmp."""
+    volumes: list = [EmptyDirVolume(name="tmp", mount_path=TMP)]
+    home = LOCAL_HOME
+    if config.state_claim:
+        volumes.append(ExistingVolume(name="state", claim_name=config.state_claim, mount_path=STATE_MOUNT))
+        home = STATE_MOUNT
+    return volumes, [Env(name="HOME", value=TMP), Env(name="CORETELECOMS_HOME", value=home)]
+
+
+def _credentials(image: str) -> tuple[list, list]:
+    """The secrets an image needs, as secretKeyRef variables and read-only mounted files - never values.
+
+    Optional where the step can run without them: the agents sheet may be a file stand-in (no Google
+    credentials), and the warehouse may be DuckDB (no Snowflake key).
+    """
+    if image == "extract-postgres":
+        return [], [
+            SecretEnv(name="CORETELECOMS_POSTGRES_DSN", secret_name=POSTGRES_SECRET, secret_key="dsn")
+        ]
+    if image == "extract-sheets":
+        mount = f"{SECRETS_ROOT}/google"
+        return (
+            [
+                SecretVolume(
+                    name="google", secret_name=GOOGLE_SECRET, mount_path=mount, optional=True, read_only=True
+                )
+            ],
+            [Env(name="CORETELECOMS_GOOGLE_CREDENTIALS", value=f"{mount}/service-account.json")],
+        )
+    if image in ("loader", "dbt"):
+        mount = f"{SECRETS_ROOT}/snowflake"
+        secret = SNOWFLAKE_SECRET.format(image=image)
+        return (
+            [
+                SecretVolume(
+                    name="snowflake", secret_name=secret, mount_path=mount, optional=True, read_only=True
+                )
+            ],
+            [
+                Env(name="SNOWFLAKE_PRIVATE_KEY_PATH", value=f"{mount}/private-key"),
+                SecretEnv(
+                    name="SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
+                    secret_name=secret,
+                    secret_key="private-key-passphrase",
+                    optional=True,
+                ),
+            ],
+        )
+    return [], []
+
+
+def takes_date(step: Step) -> bool:
+    """A step that works on one run date (extracts, load), as opposed to one that works on everything (dbt)."""
+    return any(DATE in arg for arg in step.args)
+
+
+def step_inputs(step: Step) -> list[str]:
+    """The input parameters a step's template declares."""
+    names = [RUN_DATE] if takes_date(step) else []
+    names.append(TARGET)
+    if step.image == "dbt":
+        names.append(FULL_REFRESH)
+    return names
+
+
+def step_container(step: Step, config: WorkflowConfig) -> Container:
+    """The container template of one registry step: the registry's arguments, run by the `coretelecoms` CLI."""
+    shape = SHAPES[step.image]
+    args = step.argv(f"{{{{inputs.parameters.{RUN_DATE}}}}}")
+    outputs = None
+    if step.emits_summary:
+        # The CLI writes its --json summary to the file Argo reads back as the output parameter; "null"
+        # when the step failed before writing it, so the node keeps the step's own error message.
+        args += ["--summary-file", "{{outputs.parameters.summary.path}}"]
+        outputs = [
+            Parameter(
+                name="summary",
+                description=f"the --json summary of {step.name}",
+                value_from=m.ValueFrom(path=SUMMARY_PATH, default="null"),
+            )
+        ]
+    volumes, env = _state(config)
+    secret_volumes, secret_env = _credentials(step.image)
+    env += [
+        Env(name="CORETELECOMS_WAREHOUSE", value=f"{{{{inputs.parameters.{TARGET}}}}}"),
+        # The lineage run id stamped on every row is the Argo workflow's name: one id per run, all steps.
+        Env(name="CORETELECOMS_RUN_ID", value="{{workflow.name}}"),
+    ]
+    if step.image == "dbt":
+        # dbt's own variable for --full-refresh (read by dbtRunner like the flag), so the registry's
+        # arguments stay exactly the ones `coretelecoms run` uses.
+        env.append(Env(name="DBT_FULL_REFRESH", value=f"{{{{inputs.parameters.{FULL_REFRESH}}}}}"))
+    return Container(
+        name=step.name,
+        image=config.image(step.image),
+        command=["coretelecoms"],
+        args=args,
+        inputs=[Parameter(name=name) for name in step_inputs(step)],
+        outputs=outputs,
+        env=env + secret_env,
+        env_from=_env_from(config, step.image),
+        volumes=volumes + secret_volumes,
+        resources=_resources(shape),
+        security_context=container_security_context(),
+        service_account_name=config.service_account(step.image),
+        active_deadline_seconds=shape.deadline_seconds,
+        retry_strategy=retry_strategy(),
+        # A failed step's last log line - the CLI's one-line `error: …` - becomes the node's message,
+        # which the Argo UI and the Slack alert show.
+        termination_message_policy="FallbackToLogsOnError",
+        labels={"coretelecoms.io/step": step.name},
+    )
+
+
+def utility_container(
+    name: str, args: list[str], inputs: list[str], config: WorkflowConfig, env: list | None = None
+) -> Container:
+    """A small housekeeping pod (no AWS role, no data access) running the CLI of the utility image."""
+    return Container(
+        name=name,
+        image=config.image(config.utility_image),
+        command=["coretelecoms"],
+        args=args,
+        inputs=[Parameter(name=n) for n in inputs],
+        env=[Env(name="HOME", value=TMP), Env(name="CORETELECOMS_HOME", value=LOCAL_HOME), *(env or [])],
+        env_from=_env_from(config, None),
+        volumes=[EmptyDirVolume(name="tmp", mount_path=TMP)],
+        resources=_resources(UTILITY_SHAPE),
+        security_context=container_security_context(),
+        active_deadline_seconds=UTILITY_SHAPE.deadline_seconds,
+        retry_strategy=RetryStrategy(
+            limit=2,
+            retry_policy=RetryPolicy.always,
+            backoff=m.Backoff(duration="10s", factor=m.IntOrString(2), max_duration="2m"),
+        ),
+        termination_message_policy="FallbackToLogsOnError",
+    )
+
+
+def slack_webhook_env() -> SecretEnv:
+    return SecretEnv(
+        name="CORETELECOMS_SLACK_WEBHOOK_URL", secret_name=SLACK_SECRET, secret_key="webhook-url"
+    )
