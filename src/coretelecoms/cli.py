@@ -219,13 +219,26 @@ def load(ctx: click.Context, day: date, as_json: bool, summary_file: Path | None
 @cli.command()
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option("--select", default=None, help="dbt node selection (default: everything).")
+@click.option(
+    "--target", default=None, help="dbt target (default: follows CORETELECOMS_WAREHOUSE: local or snowflake)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
+@SUMMARY_FILE
 @click.pass_context
-def transform(ctx: click.Context, full_refresh: bool, select: str | None) -> dict:
+def transform(
+    ctx: click.Context, full_refresh: bool, select: str | None, target: str | None, as_json: bool,
+    summary_file: Path | None,
+) -> dict:  # fmt: skip
     """Run `dbt build` (staging → intermediate → marts, with tests) on the configured warehouse."""
+    import importlib.util
+
+    if importlib.util.find_spec("dbt") is None:  # the extractor images ship without dbt
+        raise PipelineError("dbt is not installed here (pip install 'coretelecoms[dbt]')")
     from coretelecoms.transform import dbt_build
 
-    result = dbt_build(_settings(ctx), full_refresh=full_refresh, select=select)
-    return result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
+    result = dbt_build(_settings(ctx), full_refresh=full_refresh, select=select, target=target)
+    _emit(result, as_json, summary_file)
+    return result.to_dict()
 
 
 def _run_id(ctx: click.Context) -> str:
@@ -303,5 +316,16 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except PipelineError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug or an environment problem: still one line, details at DEBUG
+        log.debug("unexpected failure", exc_info=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {first} (re-run with --log-level DEBUG for details)",
+            err=True,
+        )
         sys.exit(1)
     sys.exit(0)
