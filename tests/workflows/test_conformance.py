@@ -1,0 +1,168 @@
+"""The committed coretelecoms-daily manifest, executed locally, builds the same marts as `coretelecoms run`;
+a failed step fires the exit handler, whose command posts the expected alert to a local HTTP endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import yaml
+from argo_local import LocalArgo
+
+from coretelecoms.common.entities import ENTITIES
+from coretelecoms.pipeline.steps import STEPS
+
+RENDERED = Path(__file__).resolve().parents[2] / "workflows" / "rendered"
+DAY = "2025-11-20"
+UI = "https://argo.example.test"
+# Lineage columns: they record when and by which run a row was loaded, so they differ between any two runs.
+VOLATILE = {"_loaded_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at"}
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+
+
+def _cli(home: Path, *args: str) -> None:
+    env = {**_clean_env(), "CORETELECOMS_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "coretelecoms", "--log-level", "WARNING", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _templates() -> dict[str, dict]:
+    docs = [yaml.safe_load(p.read_text()) for p in RENDERED.glob("workflowtemplate-*.yaml")]
+    return {d["metadata"]["name"]: d for d in docs}
+
+
+def _home_with_sources(home: Path) -> Path:
+    """One day of generated sources (same seed, same bytes) in a fresh home with its embedded PostgreSQL."""
+    _cli(home, "sources", "generate", "--start", DAY, "--days", "1", "--scale", "0.3")
+    return home
+
+
+def _marts(path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]  # fmt: skip
+        out = {}
+        for table in tables:
+            columns = [c for (c,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall() if c not in VOLATILE]  # fmt: skip
+            select = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f"select {select} from marts.{table}").fetchall()
+            out[table] = sorted(rows, key=repr)
+        return out
+
+
+def _local_argo(home: Path, workdir: Path, **kwargs) -> LocalArgo:
+    return LocalArgo(
+        _templates(),
+        workdir=workdir,
+        env=_clean_env(),
+        # The pods' CORETELECOMS_HOME is their own /tmp; locally all steps share one home, as pods share
+        # the state volume on a dev cluster (`state_claim`) - the lake and the DuckDB file live there.
+        env_overrides={"CORETELECOMS_HOME": str(home)},
+        config_maps={"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI}},
+        **kwargs,
+    )
+
+
+def test_rendered_daily_reproduces_coretelecoms_run(tmp_path):
+    reference = _home_with_sources(tmp_path / "run")
+    _cli(reference, "run", "--date", DAY)
+
+    argo_home = _home_with_sources(tmp_path / "argo")
+    argo = _local_argo(argo_home, tmp_path / "pods")
+    run = argo.run(
+        "coretelecoms-daily", {"run-date": DAY, "target": "duckdb"}, name="coretelecoms-daily-x7k2p"
+    )
+
+    assert run.status == "Succeeded", [
+        (n.display_name, n.message) for n in run.nodes if n.phase != "Succeeded"
+    ]
+    # Every registry step ran once, with exactly the registry's arguments for the date (plus the
+    # summary file of the steps whose summary the workflow keeps).
+    for step in STEPS:
+        node = run.node(step.name)
+        expected = ["coretelecoms", *step.argv(DAY)]
+        if step.emits_summary:
+            assert node.argv[: len(expected)] == expected
+            assert node.argv[len(expected)] == "--summary-file"
+        else:
+            assert node.argv == expected
+    # Each extract's --json summary is its output parameter, and reconciles.
+    for entity in ENTITIES:
+        summary = json.loads(run.node(f"extract-{entity}").outputs["summary"])
+        assert summary["entity"] == entity and summary["date"] == DAY
+        assert summary["rows_read"] == summary["rows_written"] + summary["rows_quarantined"] > 0
+    # The exit handler's `when` kept it from alerting on success.
+    assert [n.phase for n in run.exit_nodes if n.display_name == "notify-slack"] == []
+
+    ours, theirs = _marts(argo_home / "warehouse.duckdb"), _marts(reference / "warehouse.duckdb")
+    assert (
+        set(ours)
+        == set(theirs)
+        >= {"dim_customers", "dim_agents", "dim_date", "fct_complaints", "obt_complaints"}
+    )
+    for table in theirs:
+        assert ours[table] == theirs[table], f"marts.{table} differs"
+        assert ours[table], f"marts.{table} is empty"
+
+    # full-refresh=true reaches dbt (as DBT_FULL_REFRESH): rerun just the dbt step, as
+    # `argo submit --from workflowtemplate/coretelecoms-daily --entrypoint transform` does.
+    rerun = argo.run(
+        "coretelecoms-daily", {"target": "duckdb", "full-refresh": "true"}, entrypoint="transform"
+    )
+    assert rerun.status == "Succeeded"
+    dbt_args = json.loads((argo_home / "dbt" / "local" / "target" / "run_results.json").read_text())["args"]
+    assert dbt_args["which"] == "build" and dbt_args["full_refresh"] is True
+    assert _marts(argo_home / "warehouse.duckdb") == theirs
+
+
+def test_failed_step_fires_the_exit_handler(tmp_path, http_sink):
+    url, received = http_sink.url, http_sink.received
+    home = _home_with_sources(tmp_path / "argo")
+    # One source file missing for the day: only that extract fails; the others finish, load never starts.
+    (home / "sources" / "bucket" / "call logs" / f"call_logs_day_{DAY}.csv").unlink()
+    argo = _local_argo(home, tmp_path / "pods", secrets={"coretelecoms-slack": {"webhook-url": url}})
+    run = argo.run(
+        "coretelecoms-daily",
+        {"target": "duckdb"},  # run-date left at 'yesterday': the day before the scheduled time
+        name="coretelecoms-daily-1764035400",
+        created=datetime(2025, 11, 21, 3, 0, 5, tzinfo=UTC),
+        scheduled="2025-11-21T03:00:00Z",
+    )
+
+    assert run.status == "Failed"
+    assert run.node("extract-call-logs").phase == "Failed"
+    assert all(run.node(f"extract-{e}").phase == "Succeeded" for e in ENTITIES if e != "call-logs")
+    assert not [n for n in run.nodes if n.display_name in ("load", "transform")]
+
+    notify = [n for n in run.exit_nodes if n.display_name == "notify-slack"]
+    assert [n.phase for n in notify] == ["Succeeded"], [n.message for n in notify]
+    assert len(received) == 1
+    path, content_type, payload = received[0]
+    assert path == "/services/T000/B000/XXXX" and content_type == "application/json"
+    link = f"{UI}/workflows/coretelecoms/coretelecoms-daily-1764035400"
+    lines = payload["text"].splitlines()
+    assert lines[0] == f"Argo workflow coretelecoms-daily-1764035400 failed (run-date {DAY}, target duckdb)"
+    # Exactly the failed step - not its retry attempt, not the DAGs above it - with the CLI's one-line error.
+    assert len(lines) == 3 and lines[2] == link
+    assert lines[1].startswith("• extract-call-logs: error: source file not found:")
+    assert f"call_logs_day_{DAY}.csv" in lines[1]
+    assert link in json.dumps(payload["blocks"])
