@@ -22,13 +22,21 @@ renamed as (
 
 ),
 
+latest_delivery as (
+
+    -- A static snapshot re-delivered whole every day: the latest delivery is the team.
+    select * from renamed
+    where _ingest_date = (select max(_ingest_date) from renamed)
+
+),
+
 deduplicated as (
 
-    select * from renamed
-    -- Static snapshot re-delivered daily: each agent's latest delivery wins.
+    select * from latest_delivery
+    -- Exact duplicates inside the delivery collapse; differing rows for one id resolve deterministically.
     qualify row_number() over (
         partition by agent_id
-        order by _ingest_date desc, _loaded_at desc, agent_name, experience_level, state
+        order by _loaded_at desc, agent_name, experience_level, state
     ) = 1
 
 )

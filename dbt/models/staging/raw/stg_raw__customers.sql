@@ -27,18 +27,23 @@ renamed as (
 
 ),
 
+latest_delivery as (
+
+    -- A static snapshot re-delivered whole every day: the latest delivery is the customer base.
+    -- Reading only that day keeps the cost at one snapshot however many days RAW keeps.
+    select * from renamed
+    where _ingest_date = (select max(_ingest_date) from renamed)
+
+),
+
 deduplicated as (
 
-    select * from renamed
-    -- A static snapshot re-delivered whole each day: each customer's latest delivery wins. Keeping
-    -- the latest version per id (not only the latest file) keeps a customer a day's file dropped.
+    select * from latest_delivery
+    -- Exact duplicates inside the delivery collapse; two differing rows for one id (never seen, but
+    -- possible) resolve deterministically rather than by chance.
     qualify row_number() over (
         partition by customer_id
-        order by
-            _ingest_date desc,
-            _loaded_at desc,
-            -- Any remaining tie is two versions in one delivery; pick one deterministically.
-            customer_name, email, address, gender, date_of_birth, signup_date
+        order by _loaded_at desc, customer_name, email, address, gender, date_of_birth, signup_date
     ) = 1
 
 )
