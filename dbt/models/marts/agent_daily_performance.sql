@@ -19,11 +19,11 @@ daily as (
         agent_id,
         complaint_date,
         count(*) as complaints_received,
-        cast(sum(case when is_resolved then 1 else 0 end) as bigint) as complaints_resolved,
-        cast(sum(case when is_resolved then 0 else 1 end) as bigint) as complaints_unresolved,
-        cast(sum(case when channel = 'call_center' then 1 else 0 end) as bigint) as call_center_complaints,
-        cast(sum(case when channel = 'social_media' then 1 else 0 end) as bigint) as social_media_complaints,
-        cast(sum(case when channel = 'web_form' then 1 else 0 end) as bigint) as web_form_complaints,
+        count(case when is_resolved then 1 end) as complaints_resolved,
+        count(case when not is_resolved then 1 end) as complaints_unresolved,
+        count(case when channel = 'call_center' then 1 end) as call_center_complaints,
+        count(case when channel = 'social_media' then 1 end) as social_media_complaints,
+        count(case when channel = 'web_form' then 1 end) as web_form_complaints,
         -- Speed is measured on resolved complaints only: an open one has no resolution time yet.
         median(case when is_resolved then resolution_minutes end) as median_resolution_minutes,
         avg(case when is_resolved then resolution_minutes end) as avg_resolution_minutes

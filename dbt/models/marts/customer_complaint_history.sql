@@ -36,15 +36,15 @@ history as (
         count(*) as total_complaints,
         min(complaints.complaint_date) as first_complaint_date,
         max(complaints.complaint_date) as last_complaint_date,
-        cast(sum(case
+        count(case
             when complaints.complaint_date > {{ dbt.dateadd('day', -30, 'as_of.as_of_date') }}
-                and complaints.complaint_date <= as_of.as_of_date then 1 else 0
-        end) as bigint) as complaints_last_30_days,
-        cast(sum(case
+                and complaints.complaint_date <= as_of.as_of_date then 1
+        end) as complaints_last_30_days,
+        count(case
             when complaints.complaint_date > {{ dbt.dateadd('day', -90, 'as_of.as_of_date') }}
-                and complaints.complaint_date <= as_of.as_of_date then 1 else 0
-        end) as bigint) as complaints_last_90_days,
-        cast(sum(case when complaints.is_resolved then 0 else 1 end) as bigint) as unresolved_complaints,
+                and complaints.complaint_date <= as_of.as_of_date then 1
+        end) as complaints_last_90_days,
+        count(case when not complaints.is_resolved then 1 end) as unresolved_complaints,
         count(distinct complaints.channel) as channels_used,
         max(case when complaints.channel = 'call_center' then 1 else 0 end) = 1 as used_call_center,
         max(case when complaints.channel = 'social_media' then 1 else 0 end) = 1 as used_social_media,

@@ -70,24 +70,17 @@ def dbt_build(
     # Artifacts live with the rest of the local state, one folder per target: the project folder
     # may be read-only (an image), and switching targets should not throw away partial parsing.
     state = settings.home / "dbt" / target
-    common = [
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target",
-        target,
-        "--target-path",
-        str(state / "target"),
-        "--log-path",
-        str(state / "logs"),
+    options = {
+        "--project-dir": str(project),
+        "--profiles-dir": str(project),
+        "--target": target,
+        "--target-path": str(state / "target"),
+        "--log-path": str(state / "logs"),
         # Progress is reported by our callback; dbt's console output would repeat it at length.
-        "--log-level",
-        "none",
-        "--log-level-file",
-        "info",
-        "--no-use-colors",
-    ]
+        "--log-level": "none",
+        "--log-level-file": "info",
+    }
+    common = [*(item for pair in options.items() for item in pair), "--no-use-colors"]
     if settings.warehouse == "duckdb" and target == TARGETS["duckdb"]:
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     build_args = ["build", *common]
