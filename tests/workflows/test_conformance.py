@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 from argo_local import LocalArgo
 
@@ -82,6 +83,8 @@ def _local_argo(home: Path, workdir: Path, **kwargs) -> LocalArgo:
     )
 
 
+# 25-40 s each here (three dbt builds): marked so `-m "not slow"` stays quick; CI runs them.
+@pytest.mark.slow
 def test_rendered_daily_reproduces_coretelecoms_run(tmp_path):
     reference = _home_with_sources(tmp_path / "run")
     _cli(reference, "run", "--date", DAY)
@@ -166,3 +169,33 @@ def test_failed_step_fires_the_exit_handler(tmp_path, http_sink):
     assert lines[1].startswith("• extract-call-logs: error: source file not found:")
     assert f"call_logs_day_{DAY}.csv" in lines[1]
     assert link in json.dumps(payload["blocks"])
+
+
+@pytest.mark.slow
+def test_rendered_backfill_matches_a_local_range_run(tmp_path):
+    """The backfill runs the daily `day` DAG per date (templateRef, withParam over `workflows dates`),
+    then dbt once; the marts equal `coretelecoms run --start --end`, which builds after every date."""
+    start, end = "2025-11-20", "2025-11-21"
+
+    def home(path: Path) -> Path:
+        _cli(path, "sources", "generate", "--start", start, "--days", "2", "--scale", "0.2")
+        return path
+
+    reference = home(tmp_path / "run")
+    _cli(reference, "run", "--start", start, "--end", end)
+
+    argo_home = home(tmp_path / "argo")
+    run = _local_argo(argo_home, tmp_path / "pods").run(
+        "coretelecoms-backfill", {"start-date": start, "end-date": end, "target": "duckdb"}
+    )
+
+    assert run.status == "Succeeded", [
+        (n.display_name, n.message) for n in run.nodes if n.phase != "Succeeded"
+    ]
+    assert json.loads(run.node("dates").result) == ["2025-11-20", "2025-11-21"]
+    days = [n.display_name for n in run.nodes if n.template == "day"]
+    assert days == ["day(0:2025-11-20)", "day(1:2025-11-21)"]
+    loads = [n.argv for n in run.nodes if n.display_name == "load" and n.argv]
+    assert [a[a.index("--date") + 1] for a in loads] == ["2025-11-20", "2025-11-21"]
+    assert len([n for n in run.nodes if n.display_name == "transform"]) == 1
+    assert _marts(argo_home / "warehouse.duckdb") == _marts(reference / "warehouse.duckdb")

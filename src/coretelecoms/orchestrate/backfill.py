@@ -25,6 +25,7 @@ from coretelecoms.orchestrate.daily import (
     target_parameter,
 )
 from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET
+from coretelecoms.pipeline.steps import STEPS, Step
 
 START = "start-date"
 END = "end-date"
@@ -35,10 +36,10 @@ def _date_parameter(name: str, which: str) -> Parameter:
     return Parameter(name=name, description=f"{which} ingest date of the range, YYYY-MM-DD (inclusive).")
 
 
-def build_backfill(config: WorkflowConfig | None = None) -> WorkflowTemplate:
+def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = STEPS) -> WorkflowTemplate:
     """The backfill WorkflowTemplate; it runs the daily template's own templates (templateRef), not copies."""
     config = config or WorkflowConfig()
-    per_date, once = split_steps()
+    per_date, once = split_steps(steps)
     with WorkflowTemplate(
         name=BACKFILL,
         **metadata(

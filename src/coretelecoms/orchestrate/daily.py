@@ -172,10 +172,10 @@ def metadata(config: WorkflowConfig, component: str, description: str) -> dict:
     }
 
 
-def build_daily(config: WorkflowConfig | None = None) -> WorkflowTemplate:
+def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = STEPS) -> WorkflowTemplate:
     """The daily WorkflowTemplate, built from the step registry."""
     config = config or WorkflowConfig()
-    per_date, once = split_steps()
+    per_date, once = split_steps(steps)
     with WorkflowTemplate(
         name=DAILY,
         **metadata(

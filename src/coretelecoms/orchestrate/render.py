@@ -6,33 +6,29 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.orchestrate.config import WorkflowConfig
+
+HEADER = "# Rendered by `coretelecoms workflows render --out workflows/rendered`; do not edit by hand.\n"
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """One rendered object: its file name, its kind and name, and its body."""
+    """One rendered object: its kind and name, its body, and its YAML text."""
 
     kind: str
     name: str
     body: dict
+    text: str
 
     @property
     def filename(self) -> str:
         return f"{self.kind.lower()}-{self.name}.yaml"
 
-    @property
-    def text(self) -> str:
-        return dump_yaml(self.body)
 
-
-def dump_yaml(body: dict) -> str:
-    """Deterministic YAML (key order as built, no line wrapping), so a diff shows only real changes."""
-    header = "# Rendered by `coretelecoms workflows render --out workflows/rendered`; do not edit by hand.\n"
-    return header + yaml.safe_dump(body, sort_keys=False, width=10_000, allow_unicode=True)
+def manifest_text(obj) -> str:
+    """Hera's YAML (`name` first, then scalars, lists, maps) without line wrapping, so diffs stay readable."""
+    return HEADER + obj.to_yaml(width=10_000)
 
 
 def workflow_objects(config: WorkflowConfig | None = None) -> list:
@@ -48,7 +44,7 @@ def workflow_objects(config: WorkflowConfig | None = None) -> list:
 
 def to_manifest(obj) -> Manifest:
     body = obj.to_dict()
-    manifest = Manifest(kind=body["kind"], name=body["metadata"]["name"], body=body)
+    manifest = Manifest(kind=body["kind"], name=body["metadata"]["name"], body=body, text=manifest_text(obj))
     validate(manifest)
     return manifest
 
