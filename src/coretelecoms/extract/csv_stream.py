@@ -21,7 +21,7 @@ from coretelecoms.extract.records import RawChunk, Reject
 
 BLOCK_SIZE = 1 << 20  # larger blocks raise peak memory with no gain in speed (bench.py)
 HEADER_PEEK = 1 << 16
-CHUNK_ROWS = 64 * 1024
+CHUNK_ROWS = 32 * 1024
 
 
 def _merge(chunks: list[RawChunk]) -> RawChunk:
