@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from fake_kube import FakeKube, serve
@@ -294,12 +293,18 @@ def test_unreadable_kubeconfig_is_one_clear_error(tmp_path):
     )
 
 
-def test_cli_render_needs_no_cluster(tmp_path):
-    # render never talks to a cluster
-    result = _cli("render", "--out", str(tmp_path / "out"))
+def test_cli_render_needs_no_cluster_and_checks_staleness(tmp_path):
+    out = tmp_path / "out"
+    result = _cli("render", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in Path(tmp_path / "out").iterdir()) == [
+    assert sorted(p.name for p in out.iterdir()) == [
         "cronworkflow-coretelecoms-daily.yaml",
         "workflowtemplate-coretelecoms-backfill.yaml",
         "workflowtemplate-coretelecoms-daily.yaml",
     ]
+    assert _cli("render", "--out", str(out), "--check").returncode == 0
+    changed = _cli("render", "--out", str(out), "--check", "--image-tag", "9.9.9")
+    assert changed.returncode == 1
+    assert changed.stderr.splitlines()[-1] == (
+        f"error: 2 manifest(s) in {out} are stale: run coretelecoms workflows render --out {out}"
+    )

@@ -159,3 +159,23 @@ def test_dates_rejects_bad_ranges(start, end, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_the_base_image_runs_the_exit_handler_and_date_listing_without_argo_libraries():
+    # The utility pods use the smallest image, which has neither hera nor kubernetes (the `workflows` extra).
+    code = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("hera", "kubernetes", "yaml"):
+            raise ImportError("not in the base image: " + name)
+sys.meta_path.insert(0, Block())
+from coretelecoms.cli import main
+sys.argv = ["coretelecoms", "workflows"] + sys.argv[1:]
+main()
+"""
+    for args in (["dates", "--start", "2025-11-01", "--end", "2025-11-01"], [*NOTIFY, "--dry-run"]):
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr

@@ -380,3 +380,18 @@ def test_templates_carry_their_version(rendered):
         assert labels["app.kubernetes.io/version"] == WorkflowConfig().version
         assert labels["app.kubernetes.io/part-of"] == "coretelecoms"
         assert manifest["metadata"]["annotations"]["workflows.argoproj.io/description"]
+
+
+def test_a_state_claim_becomes_every_steps_home():
+    body = build_daily(WorkflowConfig(state_claim="coretelecoms-state")).to_dict()
+    for template in _containers(body):
+        env = {v["name"]: v.get("value") for v in template["container"]["env"]}
+        claims = [
+            v["persistentVolumeClaim"]["claimName"]
+            for v in template["volumes"]
+            if "persistentVolumeClaim" in v
+        ]
+        if template["name"] in {s.name for s in STEPS}:
+            assert claims == ["coretelecoms-state"] and env["CORETELECOMS_HOME"] == "/var/lib/coretelecoms"
+        else:  # the exit handler needs no pipeline state
+            assert claims == [] and env["CORETELECOMS_HOME"] == "/tmp/coretelecoms"

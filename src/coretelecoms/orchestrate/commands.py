@@ -44,6 +44,11 @@ def workflows() -> None:
 
 
 def _image_options(fn):
+    fn = click.option(
+        "--state-claim",
+        help="ReadWriteMany claim mounted as every step's CORETELECOMS_HOME (dev clusters) "
+        "[env CORETELECOMS_ARGO_STATE_CLAIM].",
+    )(fn)
     fn = click.option("--image-tag", help="Tag of every step image [env CORETELECOMS_ARGO_IMAGE_TAG].")(fn)
     fn = click.option("--image-prefix", help="Image name prefix [env CORETELECOMS_ARGO_IMAGE_PREFIX].")(fn)
     fn = click.option(
@@ -59,7 +64,7 @@ def _image_options(fn):
     return fn
 
 
-def _config(images, image_registry, image_prefix, image_tag):
+def _config(images, image_registry, image_prefix, image_tag, state_claim=None):
     pairs = {}
     for item in images:
         name, sep, ref = item.partition("=")
@@ -72,7 +77,11 @@ def _config(images, image_registry, image_prefix, image_tag):
     if unknown:
         raise click.BadParameter(f"unknown image(s) {unknown}; known: {list(IMAGES)}", param_hint="--image")
     return _argo_settings().workflow_config(
-        image_registry=image_registry, image_prefix=image_prefix, image_tag=image_tag, images=pairs or None
+        image_registry=image_registry,
+        image_prefix=image_prefix,
+        image_tag=image_tag,
+        images=pairs or None,
+        state_claim=state_claim,
     )
 
 
@@ -85,11 +94,11 @@ def _config(images, image_registry, image_prefix, image_tag):
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in --out are stale.")
 @_image_options
-def render(out: Path, check: bool, images, image_registry, image_prefix, image_tag) -> None:
+def render(out: Path, check: bool, images, image_registry, image_prefix, image_tag, state_claim) -> None:
     """Write the WorkflowTemplates and the CronWorkflow as YAML, validated against Argo's schema."""
     from coretelecoms.orchestrate.render import manifests, stale, write
 
-    rendered = manifests(_config(images, image_registry, image_prefix, image_tag))
+    rendered = manifests(_config(images, image_registry, image_prefix, image_tag, state_claim))
     if check:
         diffs = stale(out, rendered)
         if diffs:
@@ -119,13 +128,15 @@ def _cluster_options(fn):
 @workflows.command()
 @_cluster_options
 @_image_options
-def apply(namespace, kubeconfig, context, images, image_registry, image_prefix, image_tag) -> None:
+def apply(
+    namespace, kubeconfig, context, images, image_registry, image_prefix, image_tag, state_claim
+) -> None:
     """Create or update the templates and the cron on the cluster (templates first)."""
     from coretelecoms.orchestrate.kube import apply_all, connect
     from coretelecoms.orchestrate.render import manifests
 
     settings = _argo_settings()
-    rendered = manifests(_config(images, image_registry, image_prefix, image_tag))
+    rendered = manifests(_config(images, image_registry, image_prefix, image_tag, state_claim))
     api = connect(kubeconfig, context)
     for ref, result in apply_all(api, [m.body for m in rendered], namespace or settings.namespace):
         click.echo(f"{ref.kind.lower()}/{ref.name} {result}")
