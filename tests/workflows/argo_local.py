@@ -588,6 +588,8 @@ class LocalArgo:
                     node.finished_at,
                 )
             )
+            if node.phase != "Succeeded":  # what the Retry node says once its attempts are used up
+                node.message, node.finished_at = "No more retries left", self._tick()
         nodes.append(node)
         return node
 

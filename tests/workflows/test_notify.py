@@ -20,14 +20,16 @@ FAILURES = [
      "phase": "Failed", "podName": WF, "finishedAt": "2025-11-21T03:09:40Z"},
     {"displayName": "day", "message": "child 'coretelecoms-daily-x7k2p-2' failed", "templateName": "day",
      "phase": "Failed", "podName": "", "finishedAt": "2025-11-21T03:09:39Z"},
-    {"displayName": "extract-call-logs", "message": "Error (exit code 1)", "templateName": "extract-call-logs",
-     "phase": "Failed", "podName": "", "finishedAt": "2025-11-21T03:09:38Z"},
+    {"displayName": "extract-call-logs", "message": "No more retries left", "templateName": "extract-call-logs",
+     "phase": "Failed", "podName": "", "finishedAt": "2025-11-21T03:09:39Z"},
     {"displayName": "extract-call-logs(0)", "message": '{"level": "info"}\nerror: source file not found: a.csv',
      "templateName": "extract-call-logs", "phase": "Failed", "podName": "p0", "finishedAt": "2025-11-21T03:00:40Z"},
     {"displayName": "extract-call-logs(3)", "message": '{"level": "info"}\nerror: source file not found: b.csv',
      "templateName": "extract-call-logs", "phase": "Failed", "podName": "p3", "finishedAt": "2025-11-21T03:09:38Z"},
     {"displayName": "extract-web-forms(0)", "message": "OOMKilled", "templateName": "extract-web-forms",
      "phase": "Error", "podName": "p9", "finishedAt": "2025-11-21T03:01:00Z"},
+    {"displayName": "extract-web-forms", "message": "retryStrategy.expression evaluated to false",
+     "templateName": "extract-web-forms", "phase": "Error", "podName": "", "finishedAt": "2025-11-21T03:01:01Z"},
 ]  # fmt: skip
 
 

@@ -46,18 +46,24 @@ def decode_failures(raw: str) -> list[dict]:
 
 def failed_steps(failures: list[dict], workflow: str) -> list[FailedStep]:
     """The failed steps worth naming: not the workflow itself, not DAGs that failed because a child did,
-    each step once (its last attempt's message), in the order they finished."""
-    latest: dict[str, tuple[str, str]] = {}
+    each step once with its last attempt's message, in the order they finished.
+
+    A step with a retry strategy fails as a Retry node ("No more retries left") above its attempts
+    `step(0)`, `step(1)`, …, whose messages say why; the attempts win over the Retry node.
+    """
+    latest: dict[str, tuple[bool, str, str]] = {}
     for failure in failures:
-        name = _ATTEMPT.sub("", str(failure.get("displayName") or failure.get("templateName") or "?"))
+        shown = str(failure.get("displayName") or failure.get("templateName") or "?")
+        name = _ATTEMPT.sub("", shown)
+        attempt = name != shown
         message = _last_line(str(failure.get("message") or ""))
         if name == workflow or _AGGREGATE.match(message):
             continue
         finished = str(failure.get("finishedAt") or "")
-        if name not in latest or finished >= latest[name][0]:
-            latest[name] = (finished, message)
-    ordered = sorted(latest.items(), key=lambda item: item[1][0])
-    return [FailedStep(name, message) for name, (_, message) in ordered]
+        if name not in latest or (attempt, finished) >= latest[name][:2]:
+            latest[name] = (attempt, finished, message)
+    ordered = sorted(latest.items(), key=lambda item: item[1][1])
+    return [FailedStep(name, message) for name, (_, _, message) in ordered]
 
 
 def _last_line(message: str, limit: int = 300) -> str:

@@ -73,7 +73,10 @@ UTILITY_SHAPE = PodShape("50m", "128Mi", "250m", "256Mi", 300)
 
 
 def retry_strategy() -> RetryStrategy:
-    """Up to three retries, 30 s, 1 min, 2 min apart (capped at 5 min), within 30 min in all.
+    """Up to three retries, 30 s, 1 min, 2 min apart (capped at 5 min).
+
+    No maxDuration: Argo counts it from the first attempt's start and kills later attempts at it, which
+    would cut short a retry of a long extract; each attempt has its own deadline instead.
 
     Exit code 2 is a usage error (a bad date, an unknown entity): retrying cannot fix it. Everything else
     - a source not yet delivered, a throttled API, an evicted pod (exit code -1) - may heal, so it is retried.
@@ -82,7 +85,7 @@ def retry_strategy() -> RetryStrategy:
         limit=3,
         retry_policy=RetryPolicy.always,
         expression="lastRetry.exitCode != '2'",
-        backoff=m.Backoff(duration="30s", factor=m.IntOrString(2), cap="5m", max_duration="30m"),
+        backoff=m.Backoff(duration="30s", factor=m.IntOrString(2), cap="5m"),
     )
 
 
