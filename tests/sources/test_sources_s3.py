@@ -2,68 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from datetime import date
-from pathlib import Path
 
-import pytest
 from sources_runs import run_sources
 
-from coretelecoms.lake import filesystem, s3
 from coretelecoms.sources import GenerateConfig, generate
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
-
-
-@pytest.fixture
-def s3_client(moto_endpoint, monkeypatch):
-    """Standard AWS variables pointing every S3 client at moto, with the cached clients reset around the test."""
-    import boto3
-
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    filesystem.s3_filesystem.cache_clear()
-    s3.s3_client.cache_clear()
-    yield boto3.client("s3")
-    filesystem.s3_filesystem.cache_clear()
-    s3.s3_client.cache_clear()
-
-
-def test_generate_into_s3(tmp_path, s3_client):
-    client = s3_client
+def test_generate_into_s3(tmp_path, s3_env):
+    client = s3_env
     client.create_bucket(Bucket="core-telecoms-data-lake")
 
     def in_s3(**options) -> dict:
