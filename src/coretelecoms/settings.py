@@ -70,4 +70,31 @@ class SnowflakeSettings(BaseSettings):
     host: str | None = None
     port: int | None = None
     protocol: str | None = None
-    stage: str = Field(default="raw.lake_stage", description="external stage over the lake root")
+    stage: str = Field(
+        default="raw.lake_stage",
+        description="external stage over the lake's raw/ zone (Pulumi's RAW.LAKE_STAGE), read through the "
+        "storage integration",
+    )
+    stage_prefix: str = Field(
+        default="",
+        description="path of the raw zone inside the stage: empty when the stage URL is the lake's raw/ "
+        "(as Pulumi creates it), 'raw' when it is the lake root",
+    )
+    stage_mode: Literal["external", "put"] = Field(
+        default="external",
+        description="external: COPY from the stage over the lake (production, no lake access needed by "
+        "the loader); put: read the lake here, PUT the day's files to a temporary internal stage, COPY "
+        "from it (development accounts without a storage integration, and tests on fakesnow)",
+    )
+    login_timeout: int = Field(default=60, gt=0, description="seconds to log in, retries included")
+    network_timeout: int = Field(
+        default=900,
+        gt=0,
+        description="seconds one statement may take, retries included; the connector cancels it after",
+    )
+    lock_timeout: int = Field(
+        default=600,
+        gt=0,
+        description="seconds to wait for a RAW table lock (a killed earlier load leaves its transaction "
+        "detached until Snowflake aborts it) before failing with a clear message",
+    )
