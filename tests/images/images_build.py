@@ -35,6 +35,7 @@ IMAGE_EXTRAS = {
 # What the Dockerfiles install besides the requirements: pip's pin, and the build backend of `pip install .`.
 BUILD_TOOLS = ("pip==26.3", "setuptools>=68", "wheel")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coretelecoms-tests"
+WHEELHOUSE_PORT = 47_311
 
 
 def docker(*args: str, timeout: float = 600, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
@@ -179,9 +180,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def serve_wheelhouse(house: Path) -> Iterator[str]:
     """Serve the wheelhouse on the bridge address for the duration; yields the index URL."""
     host = bridge_gateway()
-    server = http.server.ThreadingHTTPServer(
-        (host, 0), functools.partial(_QuietHandler, directory=str(house))
-    )
+    handler = functools.partial(_QuietHandler, directory=str(house))
+    # The index URL is a build argument, and build arguments are part of docker's layer-cache key: a fixed
+    # port keeps the URL, and so the cache, the same from run to run. Any free port still works, uncached.
+    try:
+        server = http.server.ThreadingHTTPServer((host, WHEELHOUSE_PORT), handler)
+    except OSError:
+        server = http.server.ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
