@@ -57,7 +57,8 @@ class Settings(BaseSettings):
 class SnowflakeSettings(BaseSettings):
     """The standard SNOWFLAKE_* connection variables; key-pair auth is the production default."""
 
-    model_config = SettingsConfigDict(env_prefix="SNOWFLAKE_", extra="ignore")
+    # An empty variable means unset, as in dbt/profiles.yml (a chart may render an optional value as "").
+    model_config = SettingsConfigDict(env_prefix="SNOWFLAKE_", extra="ignore", env_ignore_empty=True)
 
     account: str | None = None
     user: str | None = None

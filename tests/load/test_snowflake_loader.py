@@ -501,3 +501,14 @@ def test_unreachable_endpoint_fails_the_cli_with_one_line(home, tmp_path):
     assert len(errors) == 1 and errors[0] == result.stderr.strip().splitlines()[-1]
     assert errors[0].startswith("error: cannot reach Snowflake for user loader on account fakesnow")
     assert "SNOWFLAKE_HOST" in errors[0]
+
+
+def test_invalid_configuration_is_one_line(lake_settings, monkeypatch):
+    monkeypatch.setenv("SNOWFLAKE_STAGE_MODE", "s3")
+    monkeypatch.setenv("SNOWFLAKE_PORT", "")  # empty means unset, as in the dbt profile
+    with pytest.raises(PipelineError) as info:
+        loader.load_day(lake_settings, locate(lake_settings.lake_url), D1)
+    assert (
+        str(info.value)
+        == "invalid Snowflake configuration: SNOWFLAKE_STAGE_MODE: Input should be 'external' or 'put'"
+    )

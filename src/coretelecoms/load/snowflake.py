@@ -341,7 +341,7 @@ def load_day(
     """
     import snowflake.connector
 
-    sf = snowflake_settings or SnowflakeSettings()
+    sf = snowflake_settings or _settings_from_env()
     args = connect_args(sf, day)
     summary = LoadSummary(date=day.isoformat(), warehouse=f"snowflake:{sf.account}/{args['database']}")
     with _quiet_connector_threads(wait_seconds=sf.network_timeout + ROLLBACK_TIMEOUT):
@@ -401,6 +401,18 @@ def load_day(
     for table in summary.tables:
         log.info("loaded %d rows of %s into %s.%s", table.rows, day, RAW_SCHEMA, table.table)
     return summary
+
+
+def _settings_from_env() -> SnowflakeSettings:
+    from pydantic import ValidationError
+
+    try:
+        return SnowflakeSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SNOWFLAKE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise PipelineError(f"invalid Snowflake configuration: {problems}") from exc
 
 
 def _close(con, *, rollback: bool) -> None:
