@@ -96,6 +96,6 @@ class SnowflakeSettings(BaseSettings):
     lock_timeout: int = Field(
         default=600,
         gt=0,
-        description="seconds to wait for a RAW table lock (a killed earlier load leaves its transaction "
-        "detached until Snowflake aborts it) before failing with a clear message",
+        description="seconds to wait for a RAW table lock before failing with a clear message; longer than "
+        "the five minutes after which Snowflake aborts a blocking detached transaction (a killed earlier load)",
     )

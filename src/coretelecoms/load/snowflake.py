@@ -312,7 +312,7 @@ def _statement_error(exc: BaseException, sf: SnowflakeSettings, what: str, hint:
             )
         elif "lock" in reason.lower() and "timeout" in reason.lower():
             hint = (
-                "an earlier load's transaction may be detached: find it with SHOW TRANSACTIONS and end it with "
+                "an earlier load's transaction may be detached: find it with SHOW LOCKS and end it with "
                 "SYSTEM$ABORT_TRANSACTION"
             )
         return PipelineError(f"{what} failed: {reason}; {hint}; nothing was committed")
