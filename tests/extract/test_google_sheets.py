@@ -134,7 +134,7 @@ def key():
 @pytest.fixture
 def stand_in(key):
     server = StandIn(key.public_key())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield server
     server.shutdown()
     server.server_close()

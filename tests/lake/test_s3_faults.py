@@ -118,7 +118,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 def faulty_s3(moto_endpoint, s3_env, monkeypatch):
     """Every S3 client of the package pointed at the proxy; returns (proxy, boto3 client straight to moto)."""
     proxy = FaultyS3(moto_endpoint, outage=2)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
     filesystem.s3_filesystem.cache_clear()
     s3.s3_client.cache_clear()

@@ -265,7 +265,8 @@ def test_external_stage_is_exactly_once_whatever_load_history_says(lake_settings
     assert empty.tables == [] and sorted(empty.missing) == sorted(ENTITIES)
 
 
-def test_schema_drift_column_is_left_out_not_a_crash(lake_settings, sf, caplog):
+def test_schema_drift_column_is_left_out_not_a_crash(home, sf, caplog):
+    lake_settings = Settings(lake_url=str(home / "lake with a space"))  # PUT quotes the path
     lake = locate(lake_settings.lake_url)
     write_partition(
         lake_settings,
@@ -424,7 +425,7 @@ class _RejectingLogin(http.server.BaseHTTPRequestHandler):
 
 def test_wrong_credentials_are_one_clear_line(lake_settings, sf):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RejectingLogin)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         wrong = sf.model_copy(update={"port": server.server_address[1]})
         with pytest.raises(PipelineError) as info:

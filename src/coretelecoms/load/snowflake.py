@@ -49,7 +49,9 @@ _SNOWFLAKE_TYPES = {
     pa.timestamp("us"): "TIMESTAMP_NTZ(6)",
     pa.timestamp("us", tz="UTC"): "TIMESTAMP_TZ(6)",
 }
-# Snowflake error numbers that mean the credentials, not the network, are wrong.
+# Snowflake error numbers that mean the credentials, not the network, are wrong. 250001 is the
+# connector's "failed to connect" wrapper: around a rejected login it carries the server's message, while
+# an unreachable server reads "Could not connect to Snowflake backend" (told apart in _connect).
 _AUTH_ERRNOS = {390100, 390101, 390102, 390144, 390186, 390190, 390191, 390318, 390422, 250001}
 _NO_OBJECT_ERRNO = 2003  # "does not exist or not authorized"
 
@@ -265,7 +267,8 @@ def _put_sources(cur, lake: Location, day: date, workdir: Path) -> dict[str, tup
                         dst.write(chunk)
             else:
                 local = Path(location.path)
-            uri = local.resolve().as_uri().replace("'", "\\'")
+            # A plain path inside quotes, as Snowflake documents for spaces; not percent-encoded.
+            uri = "file://" + local.resolve().as_posix().replace("\\", "\\\\").replace("'", "\\'")
             cur.execute(f"PUT '{uri}' @{stage} AUTO_COMPRESS=FALSE OVERWRITE=TRUE")
         sources[entity.name] = (f"@{stage}", [f.url for f in files])
     return sources
@@ -389,7 +392,7 @@ def load_day(
             raise _statement_error(exc, sf, what, hint) from exc
         except snowflake.connector.Error as exc:
             # The connection is gone: a ROLLBACK would only wait out another timeout. The open
-            # transaction never commits; Snowflake aborts it with the session.
+            # transaction never commits; Snowflake rolls the detached transaction back itself.
             connection_lost = True
             raise _statement_error(exc, sf, what, hint) from exc
         except OSError as exc:  # put mode reads the lake
