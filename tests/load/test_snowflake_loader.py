@@ -260,6 +260,12 @@ def test_external_stage_is_exactly_once_whatever_load_history_says(lake_settings
         e.table: [(D1, 3)] for e in ENTITIES.values()
     }
 
+    # A stage over the lake root instead of its raw/ zone: SNOWFLAKE_STAGE_PREFIX=raw.
+    at_root = sf.model_copy(update={"stage_prefix": "raw"})
+    assert loader.external_source(at_root, ENTITIES["call-logs"], D1) == (
+        "@raw.lake_stage/raw/call-logs/ingest_date=2025-11-20/"
+    )
+
     # A date without partitions changes nothing and says so.
     empty = loader.load_day(lake_settings, lake, D2, sf)
     assert empty.tables == [] and sorted(empty.missing) == sorted(ENTITIES)
