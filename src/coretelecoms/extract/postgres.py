@@ -43,7 +43,8 @@ def _connect(dsn: str):
 class _CopyPipe:
     """Run COPY … TO STDOUT in a thread writing into a pipe; the reader side is a pyarrow stream."""
 
-    def __init__(self, cursor, sql: str):
+    def __init__(self, cursor, sql: str, source: str):
+        self.source = source
         read_fd, write_fd = os.pipe()
         self._reader = os.fdopen(read_fd, "rb", buffering=PIPE_CHUNK)
         self._writer = os.fdopen(write_fd, "wb", buffering=PIPE_CHUNK)
@@ -64,9 +65,13 @@ class _CopyPipe:
     def checked(self, chunks: CsvChunks) -> Iterator[RawChunk]:
         """Yield the chunks, then fail if COPY stopped early: a short read must never be published."""
         yield from chunks
+        self.raise_if_failed()
+
+    def raise_if_failed(self) -> None:
+        """Surface COPY's own error (permission denied, connection lost…) rather than its short output."""
         self._thread.join()
         if self.error is not None:
-            raise PipelineError(f"COPY stopped early: {str(self.error).strip().splitlines()[0]}")
+            raise PipelineError(f"reading {self.source} failed: {str(self.error).strip().splitlines()[0]}")
 
     def close(self) -> None:
         self._reader.close()  # unblocks the writer if we stopped reading early
@@ -85,14 +90,17 @@ def extract_web_forms(dsn: str, ctx: RunContext, progress: Progress | None = Non
             cur.execute("SELECT to_regclass(%s)", (qualified,))
             if cur.fetchone()[0] is None:
                 raise SourceMissingError(f"source table not found: {qualified}")
-            pipe = _CopyPipe(
-                cur, f"COPY (SELECT * FROM {qualified}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-            )
+            sql = f"COPY (SELECT * FROM {qualified}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+            pipe = _CopyPipe(cur, sql, qualified)
             try:
                 chunks = CsvChunks(pipe.stream, qualified, row_label="row")
                 summary = extract_to_lake(
                     WEB_FORMS, qualified, chunks.headers, pipe.checked(chunks), ctx, progress
                 )
+            except PipelineError:
+                pipe.close()
+                pipe.raise_if_failed()  # COPY's error explains an empty or short stream better
+                raise
             finally:
                 pipe.close()
         conn.rollback()  # read-only: nothing to commit
