@@ -27,7 +27,7 @@ TEST_TAG = "coretelecoms-{name}:test"
 # Extras per image, exactly as the Dockerfiles install them; the wheelhouse holds their union.
 IMAGE_EXTRAS = {
     "extract-files": (),
-    "extract-sheets": (),
+    "extract-sheets": ("sheets",),
     "extract-postgres": (),
     "loader": ("snowflake",),
     "dbt": ("dbt",),

@@ -83,13 +83,17 @@ def test_image_runs_its_steps(images: dict[str, Built], name: str):
         (
             "extract-files",
             ["pyarrow", "boto3"],
+            ["snowflake-connector-python", "dbt-core", "hera", "pgserver", "google-auth"],
+        ),
+        (
+            "extract-sheets",
+            ["openpyxl", "google-auth"],
             ["snowflake-connector-python", "dbt-core", "hera", "pgserver"],
         ),
-        ("extract-sheets", ["openpyxl"], ["snowflake-connector-python", "dbt-core", "hera", "pgserver"]),
         (
             "extract-postgres",
             ["psycopg2-binary"],
-            ["snowflake-connector-python", "dbt-core", "hera", "pgserver"],
+            ["snowflake-connector-python", "dbt-core", "hera", "pgserver", "google-auth"],
         ),
         ("loader", ["snowflake-connector-python", "duckdb"], ["dbt-core", "hera", "pgserver"]),
         ("dbt", ["dbt-core", "dbt-duckdb", "dbt-snowflake"], ["hera", "pgserver"]),
