@@ -83,7 +83,7 @@ def test_schema_drift_keeps_rows_and_reports_new_column(settings, ctx):
     assert summary.drift_columns == ["priority"]
     assert summary.rows_written == 2
     drift = read_partition(settings, "quarantine", "call-logs", "drift-00000.parquet").to_pylist()
-    assert [json.loads(d["extra_columns"]) for d in drift] == [{"priority": "high"}, {"priority": "low"}]
+    assert [d["priority"] for d in drift] == ["high", "low"]
     assert [d["location"] for d in drift] == ["line 2", "line 3"]
 
 
@@ -123,3 +123,11 @@ def test_impossible_calendar_dates_and_loose_formats_are_quarantined(settings, c
         "line 3": "call_start_time '2025-4-31 10:00:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
         "line 4": "generation_date '2025-02-29' is not a date YYYY-MM-DD",
     }
+
+
+def test_a_new_column_named_like_ours_does_not_clash(settings, ctx):
+    text = "\n".join([CALL_HEADER + ",location", GOOD.format(i=0, d=0) + ",Lagos"]) + "\n"
+    write_source(settings, "call logs/call_logs_day_2025-11-20.csv", text)
+    assert extract("call-logs", settings, ctx).drift_columns == ["location"]
+    drift = read_partition(settings, "quarantine", "call-logs", "drift-00000.parquet").to_pylist()
+    assert (drift[0]["location"], drift[0]["extra:location"]) == ("line 2", "Lagos")

@@ -74,4 +74,5 @@ def test_new_column_mid_series_is_reported_as_drift(settings, ctx):
     summary = extract("social-media", settings, ctx)
     assert summary.drift_columns == ["sentiment"] and summary.rows_written == 3
     drift = read_partition(settings, "quarantine", "social-media", "drift-00000.parquet").to_pylist()
-    assert [json.loads(d["extra_columns"])["sentiment"] for d in drift] == ["neg", "pos", "neg"]
+    assert [d["sentiment"] for d in drift] == ["neg", "pos", "neg"]
+    assert [d["location"] for d in drift] == ["index 0", "index 1", "index 2"]

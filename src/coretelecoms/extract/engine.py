@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 
 from coretelecoms.common.entities import Entity
-from coretelecoms.extract.normalize import DRIFT_SCHEMA, QUARANTINE_SCHEMA, map_headers, normalize
+from coretelecoms.extract.normalize import QUARANTINE_SCHEMA, drift_schema, map_headers, normalize
 from coretelecoms.extract.records import RawChunk
 from coretelecoms.lake import layout
 from coretelecoms.lake.filesystem import Location
@@ -84,7 +84,7 @@ def extract_to_lake(
     data_target = layout.partition(lake, layout.RAW, entity.name, ctx.day).join(layout.DATA_FILE)
     q_folder = layout.partition(lake, layout.QUARANTINE, entity.name, ctx.day)
     q_schema = _lineage_schema(QUARANTINE_SCHEMA, entity.schema)
-    d_schema = _lineage_schema(DRIFT_SCHEMA, entity.schema)
+    d_schema = _lineage_schema(drift_schema(header_map.extra), entity.schema)
 
     data = ParquetPublisher(lake, data_target, entity.schema, kms_key_id=ctx.kms_key_id)
     quarantine = ParquetPublisher(lake, q_folder.join(layout.DATA_FILE), q_schema, kms_key_id=ctx.kms_key_id)

@@ -31,13 +31,21 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("raw_record", pa.string(), nullable=False),
     ]
 )
-DRIFT_SCHEMA = pa.schema(
-    [
-        pa.field("entity", pa.string(), nullable=False),
-        pa.field("location", pa.string(), nullable=False),
-        pa.field("extra_columns", pa.string(), nullable=False),  # JSON object: header -> raw value
-    ]
+DRIFT_KEYS = (
+    pa.field("entity", pa.string(), nullable=False),
+    pa.field("location", pa.string(), nullable=False),
 )
+
+
+def drift_column(header: str) -> str:
+    """The drift report's name for an unknown column: as delivered, unless it would clash with ours."""
+    clashes = {f.name for f in DRIFT_KEYS} | {"_ingested_at", "_source", "_run_id", "_ingest_date"}
+    return f"extra:{header}" if header in clashes else header
+
+
+def drift_schema(extra: tuple[str, ...]) -> pa.Schema:
+    """Where and what the unknown columns carried: one text column per new header, as delivered."""
+    return pa.schema([*DRIFT_KEYS, *(pa.field(drift_column(h), pa.string()) for h in extra)])
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ class Normalized:
 
     valid: pa.RecordBatch  # canonical columns only (lineage is added by the engine)
     quarantined: pa.RecordBatch  # QUARANTINE_SCHEMA
-    drift: pa.RecordBatch | None  # DRIFT_SCHEMA, for rows that carried unknown columns
+    drift: pa.RecordBatch | None  # drift_schema(), the unknown columns' values of the kept rows
 
 
 def _reason(column: Column, value: str | None) -> str:
@@ -187,11 +195,12 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
 
     quarantine_rows = []
     if bad_rows:
-        header_names = batch.schema.names
-        raw_columns = [batch.column(h) for h in header_names]
-        for i in bad_rows:
-            record = {h: col[i].as_py() for h, col in zip(header_names, raw_columns, strict=True)}
-            reasons = [_reason(c, record[h]) for c, h, mask in bad_masks if mask[i].as_py()]
+        # Only the failing rows are converted to Python, in one go: they are few.
+        taken = pa.array(bad_rows, pa.int64())
+        records = batch.take(taken).to_pylist()
+        masks = [(c, h, mask.take(taken).to_pylist()) for c, h, mask in bad_masks]
+        for k, (i, record) in enumerate(zip(bad_rows, records, strict=True)):
+            reasons = [_reason(c, record[h]) for c, h, flags in masks if flags[k]]
             quarantine_rows.append(
                 (chunk.location(i), "; ".join(reasons), json.dumps(record, ensure_ascii=False))
             )
@@ -224,17 +233,8 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
 def _drift(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> pa.RecordBatch:
     """Keep the values of columns the contract does not know, so schema drift never drops data."""
     batch = chunk.batch
-    extra_columns = [batch.column(h).to_pylist() for h in headers.extra]
-    payload = [
-        json.dumps(dict(zip(headers.extra, values, strict=True)), ensure_ascii=False)
-        for values in zip(*extra_columns, strict=True)
-    ]
-    locations = [chunk.location(i) for i in range(batch.num_rows)]
+    n = batch.num_rows
+    extra = [pc.cast(batch.column(h), pa.string()) for h in headers.extra]
     return pa.RecordBatch.from_arrays(
-        [
-            pa.array([entity.name] * batch.num_rows, pa.string()),
-            pa.array(locations, pa.string()),
-            pa.array(payload),
-        ],
-        schema=DRIFT_SCHEMA,
+        [pa.repeat(pa.scalar(entity.name), n), chunk.locations(), *extra], schema=drift_schema(headers.extra)
     )

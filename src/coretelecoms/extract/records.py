@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,18 @@ class RawChunk:
     first_row: int = 1
     row_numbers: np.ndarray | None = None
     rejects: list[Reject] = field(default_factory=list)
+
+    def locations(self) -> pa.Array:
+        """Every row's location at once, as an Arrow string array."""
+        n = self.batch.num_rows
+        numbers = (
+            self.row_numbers
+            if self.row_numbers is not None
+            else np.arange(self.first_row, self.first_row + n)
+        )
+        return pc.binary_join_element_wise(
+            pa.repeat(pa.scalar(self.row_label), n), pc.cast(pa.array(numbers, pa.int64()), pa.string()), " "
+        )
 
     def location(self, i: int) -> str:
         number = int(self.row_numbers[i]) if self.row_numbers is not None else self.first_row + i
