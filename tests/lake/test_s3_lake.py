@@ -20,12 +20,18 @@ def test_extract_from_s3_source_into_s3_lake(s3_env, home):
     s3_env.create_bucket(Bucket=source)
     s3_env.create_bucket(Bucket=lake)
     body = "\n".join(
-        [HEADER, "0,C0,u0,Payments,1001,2025-09-01 10:00:00,,Resolved,2025-11-20", "1,C1,u1,Payments,oops,,,Backlog,2025-11-20"]
+        [
+            HEADER,
+            "0,C0,u0,Payments,1001,2025-09-01 10:00:00,,Resolved,2025-11-20",
+            "1,C1,u1,Payments,oops,,,Backlog,2025-11-20",
+        ]
     )
     s3_env.put_object(Bucket=source, Key="call logs/call_logs_day_2025-11-20.csv", Body=body.encode())
 
     settings = Settings(source_url=f"s3://{source}", lake_url=f"s3://{lake}/prod")
-    ctx = RunContext(lake=locate(settings.lake_url), day=__import__("datetime").date(2025, 11, 20), run_id="s3-test")
+    ctx = RunContext(
+        lake=locate(settings.lake_url), day=__import__("datetime").date(2025, 11, 20), run_id="s3-test"
+    )
     summary = extract("call-logs", settings, ctx)
     assert (summary.rows_read, summary.rows_written, summary.rows_quarantined) == (2, 1, 1)
     assert summary.outputs == [f"s3://{lake}/prod/raw/call-logs/ingest_date=2025-11-20/part-00000.parquet"]
@@ -39,3 +45,22 @@ def test_extract_from_s3_source_into_s3_lake(s3_env, home):
     assert head["ServerSideEncryption"] == "aws:kms"
     data = s3_env.get_object(Bucket=lake, Key=keys[1])["Body"].read()
     assert pq.read_table(io.BytesIO(data)).column("call_id").to_pylist() == ["C0"]
+
+
+def test_missing_s3_key_names_it_and_writes_nothing(s3_env, home):
+    import datetime as dt
+
+    import pytest
+
+    from coretelecoms.common.errors import SourceMissingError
+
+    source, lake = f"src-{uuid.uuid4().hex[:8]}", f"lake-{uuid.uuid4().hex[:8]}"
+    s3_env.create_bucket(Bucket=source)
+    s3_env.create_bucket(Bucket=lake)
+    settings = Settings(source_url=f"s3://{source}", lake_url=f"s3://{lake}")
+    ctx = RunContext(lake=locate(settings.lake_url), day=dt.date(2025, 11, 20), run_id="s3-test")
+    with pytest.raises(
+        SourceMissingError, match=rf"s3://{source}/social_medias/media_complaint_day_2025-11-20\.json"
+    ):
+        extract("social-media", settings, ctx)
+    assert "Contents" not in s3_env.list_objects_v2(Bucket=lake)
