@@ -2,13 +2,15 @@
 
 `web-forms`: fill a web-form table with N rows, then time `COPY … TO STDOUT (FORMAT binary)` read to
 nowhere (the floor) and our extract of the same table in a child process (for its own peak RSS).
-`call-logs` / `social-media`: write a day's file of N rows, then time pyarrow reading it to nowhere
-(the floor) and our extract of it.
+`files`: generate one day at a simulator scale, then time our call-log and social-media extracts in
+this process against naive readers of the same files (pyarrow's CSV reader to nowhere; pandas'
+read_json, which loads the whole column-oriented file).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -133,15 +135,80 @@ def bench_web_forms(rows: int, dsn: str, home: Path) -> dict:
     }
 
 
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_files(scale: float, home: Path) -> list[dict]:
+    """One generated day at `scale`: our call-log and social-media extracts against naive readers."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from coretelecoms.extract.engine import RunContext
+    from coretelecoms.extract.files import source_file
+    from coretelecoms.extract.registry import extract
+    from coretelecoms.lake.filesystem import locate
+    from coretelecoms.settings import Settings
+    from coretelecoms.sources.generate import GenerateConfig, generate
+
+    settings = Settings(home=home)
+    generate(GenerateConfig(source_url=settings.source_url, agents_path=home / "agents.xlsx",
+                            postgres_dsn=None, start=DAY, days=1, scale=scale))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    env.update(CORETELECOMS_HOME=str(home))
+
+    def read_csv_to_nowhere(path: str) -> None:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            names = next(csv.reader(handle))
+        options = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+        for _ in pacsv.open_csv(path, convert_options=options):
+            pass
+
+    def pandas_read_json(path: str) -> None:
+        import pandas as pd
+
+        pd.read_json(path, orient="columns", dtype=False)
+
+    baselines = {
+        "call-logs": ("pyarrow.csv streaming read to nowhere", read_csv_to_nowhere),
+        "social-media": ("pandas.read_json (loads the whole file)", pandas_read_json),
+    }
+    results = []
+    for entity, (baseline_name, baseline) in baselines.items():
+        from coretelecoms.common.entities import ENTITIES
+
+        path = source_file(settings.source_url, ENTITIES[entity], DAY).path
+        ctx = RunContext(lake=locate(settings.lake_url), day=DAY, run_id="bench")
+        base = min(_timed(lambda: baseline(path)) for _ in range(3))  # noqa: B023 - called at once
+        summaries = []
+        ours = min(_timed(lambda: summaries.append(extract(entity, settings, ctx))) for _ in range(3))  # noqa: B023
+        rows = summaries[-1].rows_read
+        _, peak, _ = run_extract_child(entity, env)
+        results.append({
+            "entity": entity, "rows": rows, "baseline": baseline_name,
+            "baseline_rows_per_s": round(rows / base), "extract_rows_per_s": round(rows / ours),
+            "ratio_to_baseline": round(base / ours, 3), "peak_rss_mb": round(peak / 2**20, 1),
+        })  # fmt: skip
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("what", nargs="?", choices=["web-forms", "files"], default="web-forms")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="web-forms: rows in the table")
+    parser.add_argument("--scale", type=float, default=1000, help="files: simulator scale of the day")
     args = parser.parse_args(argv)
     from coretelecoms.common.postgres import postgres_dsn
 
     with tempfile.TemporaryDirectory(prefix="coretelecoms-bench-") as tmp:
+        if args.what == "files":
+            for result in bench_files(args.scale, Path(tmp) / "home"):
+                print(json.dumps(result))
+            return
         dsn_env = os.environ.get("CORETELECOMS_POSTGRES_DSN")
         with postgres_dsn(dsn_env, Path(tmp) / "pg") as dsn:
             print(json.dumps(bench_web_forms(args.rows, dsn, Path(tmp) / "home")))
