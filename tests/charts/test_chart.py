@@ -39,6 +39,8 @@ EVERYTHING = {
     "schedule": "30 4 * * 1-5",
     "timezone": "Europe/London",
     "backfillParallelism": 5,
+    "defaultTarget": "duckdb",
+    "alertsRequired": False,
     "stateVolume": {"enabled": True, "existingClaim": "shared-home"},
     "externalSecrets": {
         "enabled": True,
@@ -160,6 +162,9 @@ def test_values_change_what_they_should():
         {"imageEnv": {"spark": {"A": "b"}}},
         {"externalSecrets": {"secretStoreRef": {"kind": "Vault"}}},
         {"devStack": {"seed": {"days": 0}}},
+        {"defaultTarget": "postgres"},
+        {"defaultTarget": ""},
+        {"alertsRequired": "false"},
     ],
 )
 def test_schema_rejects_wrong_values(bad: dict):
@@ -322,6 +327,81 @@ def test_everything_is_namespaced_in_the_release_namespace(case):
     _, docs = case
     for doc in docs:
         assert doc["metadata"].get("namespace") == NAMESPACE, doc["metadata"]["name"]
+
+
+def _target_defaults(docs: list[dict]) -> dict[str, str]:
+    """Each WorkflowTemplate's `target` parameter default."""
+    return {
+        name: next(p for p in d["spec"]["arguments"]["parameters"] if p["name"] == "target")["value"]
+        for name, d in by_kind(docs, "WorkflowTemplate").items()
+    }
+
+
+def _slack(docs: list[dict]) -> tuple[str, dict]:
+    """The exit handler's last argument and its webhook's secretKeyRef."""
+    daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
+    container = next(t for t in daily["spec"]["templates"] if t["name"] == "notify-slack")["container"]
+    (var,) = [v for v in container["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
+    return container["args"][-1], var["valueFrom"]["secretKeyRef"]
+
+
+def test_kind_values_default_to_duckdb_and_make_the_alert_optional():
+    """The kind dev loop: the nightly cron runs on the in-cluster DuckDB, and the exit handler starts (and
+    succeeds, logging the skipped alert) although kind has no coretelecoms-slack secret."""
+    docs = render(VALUE_SETS["kind"])
+    assert _target_defaults(docs) == {"coretelecoms-daily": "duckdb", "coretelecoms-backfill": "duckdb"}
+    cron = by_kind(docs, "CronWorkflow")["coretelecoms-daily"]
+    assert "arguments" not in cron["spec"]["workflowSpec"]  # its runs take the template's default
+    assert cron["metadata"]["annotations"]["workflows.argoproj.io/description"].endswith("(duckdb).")
+    assert _slack(docs) == (
+        "--webhook-optional",
+        {"key": "webhook-url", "name": "coretelecoms-slack", "optional": True},
+    )
+    assert "use the duckdb warehouse" in render_files(VALUE_SETS["kind"])["coretelecoms/templates/NOTES.txt"]
+
+
+@pytest.mark.parametrize("name", ["defaults", "argocd-dev", "argocd-prod"])
+def test_production_keeps_snowflake_and_requires_the_alert(name: str):
+    docs = render(VALUE_SETS[name])
+    assert set(_target_defaults(docs).values()) == {"snowflake"}
+    assert _slack(docs) == (
+        "--webhook-required",
+        {"key": "webhook-url", "name": "coretelecoms-slack", "optional": False},
+    )
+
+
+def test_optional_alerts_without_the_state_volume_equal_the_hera_render():
+    """The other half of the generated `ternary`s: optional alerts in the templates without a state claim."""
+    values = {"alertsRequired": False}
+    docs = render(values)
+    assert _slack(docs)[0] == "--webhook-optional"
+    rendered = {(d["kind"], d["metadata"]["name"]): d for d in docs if d["kind"] in ARGO_KINDS}
+    assert rendered == hera_bodies(workflow_config(values))
+
+
+def test_a_duckdb_default_needs_the_state_volume():
+    with pytest.raises(helm.HelmRenderError, match=r"defaultTarget duckdb needs stateVolume\.enabled"):
+        render({"defaultTarget": "duckdb"})
+
+
+def test_generator_refuses_what_one_value_cannot_express():
+    """Only scalars may differ between the alertsRequired renders; anything structural is an error."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "generate_workflows", CHART / "hack" / "generate_workflows.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    merged = module._merge_alerts({"args": ["a", "--x"], "n": 1}, {"args": ["a", "--y"], "n": 1})
+    assert merged["args"][0] == "a" and merged["n"] == 1
+    assert (merged["args"][1].required, merged["args"][1].optional) == ("--x", "--y")
+    with pytest.raises(RuntimeError, match="list length differs"):
+        module._merge_alerts({"args": ["a"]}, {"args": ["a", "--y"]})
+    with pytest.raises(RuntimeError, match="keys differ"):
+        module._merge_alerts({"env": {}}, {"env": {}, "extra": 1})
+    with pytest.raises(RuntimeError, match="cannot choose"):
+        module._merge_alerts({"image": "@@ct:schedule@@"}, {"image": "x"})
 
 
 def test_dev_stack_needs_the_state_volume():

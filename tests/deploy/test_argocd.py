@@ -137,3 +137,19 @@ def test_infra_values_are_what_the_generator_makes_of_the_outputs(tmp_path):
         [sys.executable, str(ARGOCD / "pulumi_values.py"), "test"], input="{}", capture_output=True, text=True
     )
     assert bad.returncode != 0 and "lack" in bad.stderr
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_runs_on_snowflake_and_requires_the_alert(env):
+    """Both EKS environments say so explicitly, so a change of the chart's defaults cannot move them."""
+    values = load_values(*_values_files(_application(env)))
+    assert values["defaultTarget"] == "snowflake" and values["alertsRequired"] is True
+    docs = render(values | {"imageTag": SHA})
+    for template in by_kind(docs, "WorkflowTemplate").values():
+        (param,) = [p for p in template["spec"]["arguments"]["parameters"] if p["name"] == "target"]
+        assert param["value"] == "snowflake"
+    daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
+    notify = next(t for t in daily["spec"]["templates"] if t["name"] == "notify-slack")["container"]
+    assert notify["args"][-1] == "--webhook-required"
+    (webhook,) = [v for v in notify["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
+    assert webhook["valueFrom"]["secretKeyRef"]["optional"] is False

@@ -5,8 +5,9 @@ It does what the controller does with our manifests, and no more: merges the wor
 manifests use), walks DAGs in dependency order (ready tasks as one wave, fail-fast), fans out
 `withParam`, follows `templateRef`, skips tasks whose `when` is false, runs each container's command
 and arguments as a local process (`coretelecoms` → `python -m coretelecoms`) with its literal env,
-the supplied Secret/ConfigMap values, and its volume mounts mapped to per-pod folders, reads output
-parameters back from their paths, records failed nodes like `workflow.failures`, and runs `onExit`.
+the supplied Secret/ConfigMap values (a pod needing an absent Secret does not start), and its volume
+mounts mapped to per-pod folders, reads output parameters back from their paths, records failed nodes
+like `workflow.failures`, and runs `onExit`.
 """
 
 from __future__ import annotations
@@ -303,6 +304,8 @@ class Node:
     outputs: dict[str, str] = field(default_factory=dict)
     result: str = ""
     argv: list[str] = field(default_factory=list)
+    stderr: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # the literal variables the container declares
 
 
 @dataclass
@@ -343,6 +346,7 @@ class LocalArgo:
         env: dict[str, str] | None = None,
         env_overrides: dict[str, str] | None = None,
         secrets: dict[str, dict[str, str]] | None = None,
+        absent_secrets: set[str] | frozenset[str] = frozenset(),
         config_maps: dict[str, dict[str, str]] | None = None,
         namespace: str = "coretelecoms",
         timeout: float = 600,
@@ -352,6 +356,10 @@ class LocalArgo:
         self.env = dict(os.environ if env is None else env)
         self.env_overrides = env_overrides or {}
         self.secrets = secrets or {}
+        # Secrets that do not exist in the cluster: a pod referencing one without `optional: true` cannot
+        # start (the kubelet's CreateContainerConfigError); an optional reference leaves the variable unset.
+        # Secrets neither supplied nor absent are left unset either way (steps fall back to local defaults).
+        self.absent_secrets = set(absent_secrets)
         self.config_maps = config_maps or {}
         self.namespace = namespace
         self.timeout = timeout
@@ -540,9 +548,11 @@ class LocalArgo:
                 env.update(self.config_maps[ref["name"]])
             elif not ref.get("optional"):
                 raise KeyError(f"ConfigMap {ref.get('name')} not supplied (the pod would not start)")
+        declared = {}
         for var in container.get("env", []):
             if "value" in var:
-                env[var["name"]] = local_path(substitute(var["value"], scope))
+                declared[var["name"]] = substitute(var["value"], scope)
+                env[var["name"]] = local_path(declared[var["name"]])
             else:
                 ref = var.get("valueFrom", {}).get("secretKeyRef")
                 if ref and ref["name"] in self.secrets and ref["key"] in self.secrets[ref["name"]]:
@@ -552,6 +562,17 @@ class LocalArgo:
         argv = [
             local_path(substitute(a, scope)) for a in container.get("command", []) + container.get("args", [])
         ]
+        unmet = self._unmet_secret(tmpl)
+        if unmet:
+            # The pod never starts: no process, no output, an Error node (Argo shows the kubelet's reason).
+            node = Node(
+                node_name,
+                display,
+                tmpl["name"],
+                "Error",
+                f'CreateContainerConfigError: secret "{unmet}" not found',
+            )
+            return self._finish(tmpl, node_name, display, node, nodes)
         command = [sys.executable, "-m", "coretelecoms", *argv[1:]] if argv[0] == "coretelecoms" else argv
         proc = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=self.timeout, cwd=pod_dir
@@ -561,6 +582,7 @@ class LocalArgo:
             node_name, display, tmpl["name"], "Succeeded" if proc.returncode == 0 else "Failed", argv=argv
         )
         node.result = proc.stdout.strip()
+        node.stderr, node.env = proc.stderr, declared
         if proc.returncode != 0:
             # terminationMessagePolicy FallbackToLogsOnError: the message is the log tail.
             node.message = (
@@ -575,6 +597,24 @@ class LocalArgo:
                 node.outputs[p["name"]] = source["default"]
             elif node.phase == "Succeeded":
                 node.phase, node.message = "Error", f"output parameter {p['name']} missing: {source['path']}"
+        return self._finish(tmpl, node_name, display, node, nodes)
+
+    def _unmet_secret(self, tmpl) -> str | None:
+        """The first absent secret the pod references without `optional: true` (env or volume)."""
+        refs = [
+            var.get("valueFrom", {}).get("secretKeyRef") or {} for var in tmpl["container"].get("env", [])
+        ]
+        refs += [
+            {"name": v["secret"]["secretName"], "optional": v["secret"].get("optional")}
+            for v in tmpl.get("volumes", [])
+            if "secret" in v
+        ]
+        for ref in refs:
+            if ref.get("name") in self.absent_secrets and not ref.get("optional"):
+                return ref["name"]
+        return None
+
+    def _finish(self, tmpl, node_name, display, node, nodes) -> Node:
         node.finished_at = self._tick()
         if tmpl.get("retryStrategy"):
             # A template with a retry strategy runs under a Retry node, its attempts named name(0), name(1), …

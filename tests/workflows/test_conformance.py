@@ -70,9 +70,9 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
         return out
 
 
-def _local_argo(home: Path, workdir: Path, **kwargs) -> LocalArgo:
+def _local_argo(home: Path, workdir: Path, templates: dict[str, dict] | None = None, **kwargs) -> LocalArgo:
     return LocalArgo(
-        _templates(),
+        templates or _templates(),  # the committed manifests unless given others
         workdir=workdir,
         env=_clean_env(),
         # The pods' CORETELECOMS_HOME is their own /tmp; locally all steps share one home, as pods share
@@ -199,3 +199,42 @@ def test_rendered_backfill_matches_a_local_range_run(tmp_path):
     assert [a[a.index("--date") + 1] for a in loads] == ["2025-11-20", "2025-11-21"]
     assert len([n for n in run.nodes if n.display_name == "transform"]) == 1
     assert _marts(argo_home / "warehouse.duckdb") == _marts(reference / "warehouse.duckdb")
+
+
+def test_dev_render_runs_on_duckdb_by_default_and_skips_the_alert_without_slack(tmp_path):
+    """What the kind values render (default target duckdb, alerts optional, shared state claim), run with no
+    parameters and no coretelecoms-slack secret: every step gets CORETELECOMS_WAREHOUSE=duckdb, and the
+    failed run's exit handler starts, logs the skipped alert and succeeds. The production render, in the
+    same cluster, cannot start its exit handler: a missing alert there is an error, not a quiet skip."""
+    from coretelecoms.orchestrate.config import WorkflowConfig
+    from coretelecoms.orchestrate.render import manifests
+
+    dev = WorkflowConfig(default_target="duckdb", alerts_required=False, state_claim="coretelecoms-state")
+    dev_templates = {m.name: m.body for m in manifests(dev) if m.kind == "WorkflowTemplate"}
+    home = _home_with_sources(tmp_path / "argo")
+    (home / "sources" / "bucket" / "call logs" / f"call_logs_day_{DAY}.csv").unlink()
+    no_slack = {"absent_secrets": {"coretelecoms-slack"}}
+
+    run = _local_argo(home, tmp_path / "dev-pods", dev_templates, **no_slack).run(
+        "coretelecoms-daily", {"run-date": DAY}, name="coretelecoms-daily-dev"
+    )
+    assert run.status == "Failed" and run.node("extract-call-logs").phase == "Failed"
+    pods = [n for n in run.nodes if n.argv and n.display_name.startswith("extract-")]
+    assert len(pods) == len(ENTITIES)
+    assert {n.env["CORETELECOMS_WAREHOUSE"] for n in pods} == {"duckdb"}
+    (notify,) = [n for n in run.exit_nodes if n.display_name == "notify-slack"]
+    assert notify.phase == "Succeeded", notify.message
+    assert notify.argv[-1] == "--webhook-optional"
+    assert notify.stderr.splitlines()[-1] == (
+        "no Slack webhook configured (secret coretelecoms-slack, key webhook-url): alert not sent"
+    )
+
+    prod = _local_argo(home, tmp_path / "prod-pods", **no_slack)  # the committed manifests
+    run = prod.run("coretelecoms-daily", {"run-date": DAY}, name="coretelecoms-daily-prod")
+    assert run.status == "Failed"
+    assert {n.env["CORETELECOMS_WAREHOUSE"] for n in run.nodes if n.argv} == {"snowflake"}
+    (notify,) = [n for n in run.exit_nodes if n.display_name == "notify-slack"]
+    assert notify.phase != "Succeeded" and not notify.argv  # the pod never ran
+    assert [n.message for n in run.exit_nodes if n.display_name == "notify-slack(0)"] == [
+        'CreateContainerConfigError: secret "coretelecoms-slack" not found'
+    ]

@@ -131,6 +131,34 @@ def test_notify_failures_are_one_line(http_sink):
     assert unset.stderr == "error: CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert\n"
 
 
+SKIPPED = "no Slack webhook configured (secret coretelecoms-slack, key webhook-url): alert not sent\n"
+
+
+def test_a_missing_webhook_is_one_logged_line_only_where_alerts_are_optional():
+    """--webhook-optional (the template passes it when alerts are not required, e.g. on kind): the run's
+    exit handler succeeds and says why nothing was posted. Required - the default, and production's - fails."""
+    optional = _cli(*NOTIFY, "--webhook-optional")
+    assert optional.returncode == 0, optional.stderr
+    assert optional.stderr == SKIPPED
+    assert optional.stdout == ""
+
+    for required in (_cli(*NOTIFY, "--webhook-required"), _cli(*NOTIFY)):
+        assert required.returncode == 1
+        assert required.stderr == "error: CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert\n"
+
+
+def test_optional_alerts_are_still_posted_and_still_fail_loudly_when_slack_refuses(http_sink):
+    """Optional means the webhook may be absent, not that a configured one may fail silently."""
+    env = {"CORETELECOMS_SLACK_WEBHOOK_URL": http_sink.url}
+    sent = _cli(*NOTIFY, "--webhook-optional", env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert len(http_sink.received) == 1 and SKIPPED not in sent.stderr
+    http_sink.status = 500
+    refused = _cli(*NOTIFY, "--webhook-optional", env=env)
+    assert refused.returncode == 1
+    assert refused.stderr == "error: Slack refused the alert: HTTP 500 Internal Server Error\n"
+
+
 def test_notify_dry_run_prints_the_payload():
     result = _cli(*NOTIFY, "--dry-run")
     assert result.returncode == 0, result.stderr
@@ -163,9 +191,8 @@ def test_dates_rejects_bad_ranges(start, end, message):
     assert result.stdout == ""
 
 
-def test_the_base_image_runs_the_exit_handler_and_date_listing_without_argo_libraries():
-    # The utility pods use the smallest image, which has neither hera nor kubernetes (the `workflows` extra).
-    code = """
+# `coretelecoms workflows …` as the base image runs it: hera, kubernetes and yaml are not installed there.
+_BASE_IMAGE_CLI = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
@@ -176,8 +203,26 @@ from coretelecoms.cli import main
 sys.argv = ["coretelecoms", "workflows"] + sys.argv[1:]
 main()
 """
+
+
+def test_the_base_image_runs_the_exit_handler_and_date_listing_without_argo_libraries():
+    # The utility pods use the smallest image, which has neither hera nor kubernetes (the `workflows` extra).
+    code = _BASE_IMAGE_CLI
     for args in (["dates", "--start", "2025-11-01", "--end", "2025-11-01"], [*NOTIFY, "--dry-run"]):
         result = subprocess.run(
             [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_the_base_image_skips_an_optional_alert_without_argo_libraries():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", _BASE_IMAGE_CLI, *NOTIFY, "--webhook-optional"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith(SKIPPED)

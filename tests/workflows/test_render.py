@@ -4,6 +4,7 @@ and every pod hardened (retries, deadlines, resources, restricted security conte
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -396,3 +397,109 @@ def test_a_state_claim_becomes_every_steps_home():
             assert claims == ["coretelecoms-state"] and env["CORETELECOMS_HOME"] == "/var/lib/coretelecoms"
         else:  # the exit handler needs no pipeline state
             assert claims == [] and env["CORETELECOMS_HOME"] == "/tmp/coretelecoms"
+
+
+# ------------------------------------------------------------------ per-cluster settings: target and alerts
+
+
+def _target_values(body: dict) -> list[str]:
+    """Every literal value a `target` parameter gets anywhere in a manifest (task arguments pass Argo tags)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("name") == "target" and "value" in node and "{{" not in node["value"]:
+                found.append(node["value"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body)
+    return found
+
+
+def _webhook(daily_body: dict) -> tuple[list[str], dict]:
+    container = _templates(daily_body)["notify-slack"]["container"]
+    (var,) = [v for v in container["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
+    return container["args"], var["valueFrom"]["secretKeyRef"]
+
+
+def test_committed_manifests_default_to_snowflake_and_require_the_alert(daily, backfill, cron):
+    """What production installs: runs (the cron's too) on Snowflake, and no alert without the Slack secret."""
+    assert _target_values(daily) == _target_values(backfill) == ["snowflake"]
+    assert cron["metadata"]["annotations"]["workflows.argoproj.io/description"].endswith(
+        "on the template's default target (snowflake)."
+    )
+    args, ref = _webhook(daily)
+    assert args[-1] == "--webhook-required"
+    assert ref == {"name": "coretelecoms-slack", "key": "webhook-url", "optional": False}
+
+
+def test_default_target_reaches_every_template_and_the_cron():
+    from coretelecoms.orchestrate.render import manifests
+
+    rendered = {(m.kind, m.name): m.body for m in manifests(WorkflowConfig(default_target="duckdb"))}
+    daily = rendered[("WorkflowTemplate", "coretelecoms-daily")]
+    backfill = rendered[("WorkflowTemplate", "coretelecoms-backfill")]
+    cron = rendered[("CronWorkflow", "coretelecoms-daily")]
+    for manifest in (daily, backfill):
+        (target,) = [p for p in manifest["spec"]["arguments"]["parameters"] if p["name"] == "target"]
+        assert target["value"] == "duckdb" and target["enum"] == ["snowflake", "duckdb"]
+        # No other place pins a warehouse: everything below reads the workflow parameter.
+        assert _target_values(manifest) == ["duckdb"]
+    # The cron passes no target, so its runs take the template's default - and say which it is.
+    assert "arguments" not in cron["spec"]["workflowSpec"]
+    assert "(duckdb)" in cron["metadata"]["annotations"]["workflows.argoproj.io/description"]
+    # Only the target's default changed.
+    baseline = build_daily(WorkflowConfig()).to_dict()
+    assert yaml.safe_dump(daily).replace("value: duckdb", "value: snowflake") == yaml.safe_dump(baseline)
+
+
+def test_default_target_must_be_a_warehouse():
+    with pytest.raises(ValueError, match=r"default_target must be one of \['snowflake', 'duckdb'\]"):
+        WorkflowConfig(default_target="postgres")
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_alerts_required_decides_whether_the_slack_secret_is_optional(required: bool):
+    body = build_daily(WorkflowConfig(alerts_required=required)).to_dict()
+    args, ref = _webhook(body)
+    assert ref == {"name": "coretelecoms-slack", "key": "webhook-url", "optional": not required}
+    assert args[-1] == ("--webhook-required" if required else "--webhook-optional")
+    # Only the alert's secret: the steps' secrets stay as they are (web forms cannot run without its DSN).
+    (dsn,) = [v for v in _templates(body)["extract-web-forms"]["container"]["env"] if "valueFrom" in v]
+    assert dsn["valueFrom"]["secretKeyRef"] == {"name": "coretelecoms-postgres", "key": "dsn"}
+    # The backfill's exit handler runs this very template, so the one setting covers both.
+    from coretelecoms.orchestrate.backfill import build_backfill
+
+    backfill = build_backfill(WorkflowConfig(alerts_required=required)).to_dict()
+    (task,) = _templates(backfill)["exit-handler"]["dag"]["tasks"]
+    assert task["templateRef"] == {"name": "coretelecoms-daily", "template": "notify-slack"}
+
+
+def test_render_command_takes_the_settings_from_flags_and_environment(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from coretelecoms.orchestrate.commands import workflows
+
+    for key in list(os.environ):
+        if key.startswith("CORETELECOMS_ARGO_"):
+            monkeypatch.delenv(key)
+
+    def daily_after(*args: str, env: dict[str, str] | None = None) -> dict:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        result = CliRunner().invoke(workflows, ["render", "--out", str(out), *args], env=env)
+        assert result.exit_code == 0, result.output
+        return yaml.safe_load((out / "workflowtemplate-coretelecoms-daily.yaml").read_text())
+
+    default = daily_after()
+    assert _target_values(default) == ["snowflake"] and _webhook(default)[1]["optional"] is False
+    flagged = daily_after("--default-target", "duckdb", "--alerts-optional")
+    assert _target_values(flagged) == ["duckdb"] and _webhook(flagged)[1]["optional"] is True
+    env = {"CORETELECOMS_ARGO_DEFAULT_TARGET": "duckdb", "CORETELECOMS_ARGO_ALERTS_REQUIRED": "false"}
+    from_env = daily_after(env=env)
+    assert _target_values(from_env) == ["duckdb"] and _webhook(from_env)[0][-1] == "--webhook-optional"
+    overridden = daily_after("--default-target", "snowflake", "--alerts-required", env=env)
+    assert _target_values(overridden) == ["snowflake"] and _webhook(overridden)[0][-1] == "--webhook-required"

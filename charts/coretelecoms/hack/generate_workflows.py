@@ -2,8 +2,10 @@
 
 The workflows are authored once, in Hera (src/coretelecoms/orchestrate/). This renders them with sentinel
 values where the chart's values go (image references, service accounts, schedule, …), turns every Argo
-expression into a Helm literal, and puts Helm expressions where the sentinels were. A test renders the
-chart and checks the result equals the Hera render for the same values.
+expression into a Helm literal, and puts Helm expressions where the sentinels were. Boolean settings
+(alertsRequired) cannot carry a sentinel: both renders are made and every value that differs between them
+becomes a Helm `ternary` on the value. A test renders the chart and checks the result equals the Hera
+render for the same values.
 
     python charts/coretelecoms/hack/generate_workflows.py           # rewrite templates/workflows/
     python charts/coretelecoms/hack/generate_workflows.py --check   # exit 1 if they are stale
@@ -34,6 +36,8 @@ HEADER = (
 SENTINEL = re.compile(r"@@ct:([a-z-]+)(?::([a-z-]+))?@@")
 # backfill_parallelism must be an int, so its sentinel is a number no real setting uses.
 PARALLELISM = 7_919_311
+# The chart value each boolean WorkflowConfig field follows (rendered both ways, see _Choice).
+ALERTS_REQUIRED = "$.Values.alertsRequired"
 
 
 def _value(what: str, image: str | None) -> str:
@@ -47,12 +51,13 @@ def _value(what: str, image: str | None) -> str:
         "version": "$.Chart.AppVersion",
         "state-claim": 'include "coretelecoms.stateClaimName" $',
         "parallelism": "$.Values.backfillParallelism",
+        "default-target": "$.Values.defaultTarget",
     }[what]
 
 
-def sentinel_config(state: bool) -> WorkflowConfig:
-    """A WorkflowConfig whose every chart-controlled field is a sentinel."""
-    return WorkflowConfig(
+def sentinel_config(state: bool, alerts_required: bool = True) -> WorkflowConfig:
+    """A WorkflowConfig whose every chart-controlled string or number field is a sentinel."""
+    config = WorkflowConfig(
         images={name: f"@@ct:image:{name}@@" for name in IMAGES},
         service_accounts={name: f"@@ct:sa:{name}@@" for name in IMAGES},
         workflow_service_account="@@ct:workflow-sa@@",
@@ -60,8 +65,46 @@ def sentinel_config(state: bool) -> WorkflowConfig:
         timezone="@@ct:timezone@@",
         backfill_parallelism=PARALLELISM,
         state_claim="@@ct:state-claim@@" if state else None,
+        alerts_required=alerts_required,
         version="@@ct:version@@",
     )
+    # WorkflowConfig accepts only a known target; the chart's schema enforces the same enum on defaultTarget.
+    object.__setattr__(config, "default_target", "@@ct:default-target@@")
+    return config
+
+
+class _Choice:
+    """A value that differs between the alertsRequired=true and =false renders."""
+
+    def __init__(self, required: object, optional: object) -> None:
+        for value in (required, optional):
+            if not isinstance(value, str | bool | int) or (isinstance(value, str) and SENTINEL.search(value)):
+                raise RuntimeError(f"cannot choose between {required!r} and {optional!r} in Helm")
+        self.required, self.optional = required, optional
+
+
+def _merge_alerts(required, optional, where: str = ""):
+    """One body from the two renders: equal parts as they are, differing scalars as a _Choice.
+
+    Anything else differing (a key or list item only one render has) is refused: the chart could not
+    express it as one value, and a silent pick of one side would break the equality test's premise.
+    """
+    if isinstance(required, dict) and isinstance(optional, dict):
+        if list(required) != list(optional):
+            raise RuntimeError(
+                f"{where}: keys differ with alertsRequired: {list(required)} / {list(optional)}"
+            )
+        return {k: _merge_alerts(required[k], optional[k], f"{where}.{k}") for k in required}
+    if isinstance(required, list) and isinstance(optional, list):
+        if len(required) != len(optional):
+            raise RuntimeError(f"{where}: list length differs with alertsRequired")
+        return [
+            _merge_alerts(a, b, f"{where}[{i}]")
+            for i, (a, b) in enumerate(zip(required, optional, strict=True))
+        ]
+    if required == optional and type(required) is type(optional):
+        return required
+    return _Choice(required, optional)
 
 
 class _Tokens:
@@ -93,6 +136,10 @@ class _Tokens:
         return self._token(f"{{{{ {body} | toJson }}}}")
 
     def walk(self, node):
+        if isinstance(node, _Choice):
+            # ternary's arguments are Go template literals; JSON's strings and booleans are valid ones.
+            choice = f"ternary {json.dumps(node.required)} {json.dumps(node.optional)} {ALERTS_REQUIRED}"
+            return self._token(f"{{{{ {choice} | toJson }}}}")
         if isinstance(node, dict):
             return {key: self.walk(value) for key, value in node.items()}
         if isinstance(node, list):
@@ -124,19 +171,28 @@ def _template_yaml(body: dict) -> str:
     return text
 
 
+def _bodies(state: bool) -> list[tuple[str, dict]]:
+    """(file name, body with alertsRequired choices) of every workflow object."""
+    required = [to_manifest(obj) for obj in workflow_objects(sentinel_config(state, alerts_required=True))]
+    optional = [to_manifest(obj) for obj in workflow_objects(sentinel_config(state, alerts_required=False))]
+    return [
+        (a.filename, _merge_alerts(a.body, b.body, a.filename))
+        for a, b in zip(required, optional, strict=True)
+    ]
+
+
 def templates() -> dict[str, str]:
     """File name -> template text, one per workflow object; the state-volume variant where it differs."""
-    plain = [to_manifest(obj) for obj in workflow_objects(sentinel_config(state=False))]
-    with_state = [to_manifest(obj) for obj in workflow_objects(sentinel_config(state=True))]
+    plain, with_state = _bodies(state=False), _bodies(state=True)
     files = {}
-    for without, with_claim in zip(plain, with_state, strict=True):
-        a, b = _template_yaml(without.body), _template_yaml(with_claim.body)
+    for (filename, without), (_, with_claim) in zip(plain, with_state, strict=True):
+        a, b = _template_yaml(without), _template_yaml(with_claim)
         if a == b:
             body = a
         else:
             # CORETELECOMS_HOME on a shared claim (a dev cluster's DuckDB and file:// lake) or in each pod's /tmp.
             body = f"{{{{- if .Values.stateVolume.enabled }}}}\n{b}{{{{- else }}}}\n{a}{{{{- end }}}}\n"
-        files[without.filename] = HEADER + body
+        files[filename] = HEADER + body
     return files
 
 

@@ -52,7 +52,7 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
         arguments=[
             _date_parameter(START, "First"),
             _date_parameter(END, "Last"),
-            target_parameter(),
+            target_parameter(config.default_target),
             full_refresh_parameter(),
         ],
         on_exit=EXIT_HANDLER,

@@ -45,6 +45,19 @@ def workflows() -> None:
 
 def _image_options(fn):
     fn = click.option(
+        "--alerts-required/--alerts-optional",
+        "alerts_required",
+        default=None,
+        help="Whether the exit handler needs the coretelecoms-slack secret; optional (a dev cluster without "
+        "Slack) logs a skipped alert instead of failing [env CORETELECOMS_ARGO_ALERTS_REQUIRED, default required].",
+    )(fn)
+    fn = click.option(
+        "--default-target",
+        type=click.Choice(["snowflake", "duckdb"]),
+        help="The target parameter's default, i.e. the warehouse of cron runs; duckdb with --state-claim "
+        "[env CORETELECOMS_ARGO_DEFAULT_TARGET, default snowflake].",
+    )(fn)
+    fn = click.option(
         "--state-claim",
         help="ReadWriteMany claim mounted as every step's CORETELECOMS_HOME (dev clusters) "
         "[env CORETELECOMS_ARGO_STATE_CLAIM].",
@@ -64,7 +77,15 @@ def _image_options(fn):
     return fn
 
 
-def _config(images, image_registry, image_prefix, image_tag, state_claim=None):
+def _config(
+    images,
+    image_registry,
+    image_prefix,
+    image_tag,
+    state_claim=None,
+    default_target=None,
+    alerts_required=None,
+):
     pairs = {}
     for item in images:
         name, sep, ref = item.partition("=")
@@ -82,6 +103,8 @@ def _config(images, image_registry, image_prefix, image_tag, state_claim=None):
         image_tag=image_tag,
         images=pairs or None,
         state_claim=state_claim,
+        default_target=default_target,
+        alerts_required=alerts_required,
     )
 
 
@@ -94,11 +117,23 @@ def _config(images, image_registry, image_prefix, image_tag, state_claim=None):
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in --out are stale.")
 @_image_options
-def render(out: Path, check: bool, images, image_registry, image_prefix, image_tag, state_claim) -> None:
+def render(
+    out: Path,
+    check: bool,
+    images,
+    image_registry,
+    image_prefix,
+    image_tag,
+    state_claim,
+    default_target,
+    alerts_required,
+) -> None:
     """Write the WorkflowTemplates and the CronWorkflow as YAML, validated against Argo's schema."""
     from coretelecoms.orchestrate.render import manifests, stale, write
 
-    rendered = manifests(_config(images, image_registry, image_prefix, image_tag, state_claim))
+    rendered = manifests(
+        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target, alerts_required)
+    )
     if check:
         diffs = stale(out, rendered)
         if diffs:
@@ -129,14 +164,25 @@ def _cluster_options(fn):
 @_cluster_options
 @_image_options
 def apply(
-    namespace, kubeconfig, context, images, image_registry, image_prefix, image_tag, state_claim
+    namespace,
+    kubeconfig,
+    context,
+    images,
+    image_registry,
+    image_prefix,
+    image_tag,
+    state_claim,
+    default_target,
+    alerts_required,
 ) -> None:
     """Create or update the templates and the cron on the cluster (templates first)."""
     from coretelecoms.orchestrate.kube import apply_all, connect
     from coretelecoms.orchestrate.render import manifests
 
     settings = _argo_settings()
-    rendered = manifests(_config(images, image_registry, image_prefix, image_tag, state_claim))
+    rendered = manifests(
+        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target, alerts_required)
+    )
     api = connect(kubeconfig, context)
     for ref, result in apply_all(api, [m.body for m in rendered], namespace or settings.namespace):
         click.echo(f"{ref.kind.lower()}/{ref.name} {result}")
@@ -146,7 +192,11 @@ def apply(
 @click.option("--date", "day", type=DATE, help="Run date (default: the template's 'yesterday').")
 @click.option("--start", type=DATE, help="First date of a backfill (with --end).")
 @click.option("--end", type=DATE, help="Last date of a backfill, inclusive.")
-@click.option("--target", type=click.Choice(["snowflake", "duckdb"]), help="Warehouse (default: snowflake).")
+@click.option(
+    "--target",
+    type=click.Choice(["snowflake", "duckdb"]),
+    help="Warehouse (default: the template's default target, snowflake unless installed otherwise).",
+)
 @click.option("--full-refresh", is_flag=True, help="Rebuild dbt's incremental models from scratch.")
 @click.option("--wait", "follow", is_flag=True, help="Follow the run to its end; exit 1 unless it succeeded.")
 @click.option(
@@ -202,12 +252,20 @@ def submit(day, start, end, target, full_refresh, follow, poll, namespace, kubec
 )
 @click.option("--context", "context_line", default="", help="One line of run context (dates, target).")
 @click.option("--dry-run", is_flag=True, help="Print the Slack payload instead of posting it.")
-def notify(workflow, namespace, status, failures, context_line, dry_run) -> None:
+@click.option(
+    "--webhook-required/--webhook-optional",
+    "webhook_required",
+    default=True,
+    show_default=True,
+    help="Without a webhook: fail (required, production) or log that no alert was sent and exit 0 "
+    "(optional, a dev cluster without Slack).",
+)
+def notify(workflow, namespace, status, failures, context_line, dry_run, webhook_required) -> None:
     """The exit handler: post a Slack alert naming the failed steps and linking the Argo UI.
 
     The webhook is CORETELECOMS_SLACK_WEBHOOK_URL (from a secret), the UI root CORETELECOMS_ARGO_UI_URL.
     """
-    from coretelecoms.orchestrate.config import NotifySettings
+    from coretelecoms.orchestrate.config import SLACK_SECRET, SLACK_WEBHOOK_KEY, NotifySettings
     from coretelecoms.orchestrate.notify import decode_failures, failed_steps, post, slack_payload
 
     settings = NotifySettings()
@@ -224,7 +282,15 @@ def notify(workflow, namespace, status, failures, context_line, dry_run) -> None
         click.echo(json.dumps(payload, indent=2))
         return
     if settings.slack_webhook_url is None:
-        raise PipelineError("CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert")
+        if webhook_required:
+            raise PipelineError("CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert")
+        # Alerts are optional here (the template says so when WorkflowConfig.alerts_required is false):
+        # one line in the pod's log, and the exit handler succeeds.
+        click.echo(
+            f"no Slack webhook configured (secret {SLACK_SECRET}, key {SLACK_WEBHOOK_KEY}): alert not sent",
+            err=True,
+        )
+        return
     post(settings.slack_webhook_url.get_secret_value(), payload)
     click.echo(f"alert for {workflow} ({status}) sent to Slack", err=True)
 

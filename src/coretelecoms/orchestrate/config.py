@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,13 @@ from coretelecoms import __version__
 DAILY = "coretelecoms-daily"
 BACKFILL = "coretelecoms-backfill"
 CRON = "coretelecoms-daily"  # a CronWorkflow is a different kind, so it may share the template's name
+
+# The warehouses a run can load into and build (the `target` parameter's enum), production's first.
+TARGETS = ("snowflake", "duckdb")
+# The failure alert's webhook: a secret the chart references (docs/workflows.md lists it). Here rather than
+# in pods.py so that `workflows notify`, which runs without hera, can name it.
+SLACK_SECRET = "coretelecoms-slack"  # noqa: S105 - a Secret's name, not a credential
+SLACK_WEBHOOK_KEY = "webhook-url"
 
 # Labels every manifest carries; the version label is how a cluster tells which release a template is.
 PART_OF = "coretelecoms"
@@ -52,6 +60,13 @@ class WorkflowConfig:
     # A ReadWriteMany claim mounted as CORETELECOMS_HOME in every step, for clusters where the lake is
     # file:// or the warehouse is DuckDB (a kind dev loop); unset, each pod keeps its state in /tmp.
     state_claim: str | None = None
+    # The `target` parameter's default, so the warehouse of every run that does not choose one - the
+    # cron's included: snowflake in production, duckdb on a dev cluster whose pods share `state_claim`.
+    default_target: str = TARGETS[0]
+    # Whether a failure alert must reach Slack. True: the exit handler needs the Slack secret and fails
+    # without it. False (a dev cluster without Slack): the secret is optional and a missing webhook is
+    # logged, not an error.
+    alerts_required: bool = True
     version: str = __version__
 
     def __post_init__(self) -> None:
@@ -60,6 +75,8 @@ class WorkflowConfig:
         object.__setattr__(self, "service_accounts", MappingProxyType(dict(self.service_accounts)))
         if self.backfill_parallelism < 1:
             raise ValueError(f"backfill_parallelism must be at least 1, got {self.backfill_parallelism}")
+        if self.default_target not in TARGETS:
+            raise ValueError(f"default_target must be one of {list(TARGETS)}, got {self.default_target!r}")
 
     def image(self, name: str) -> str:
         """The image reference of a registry image name (`extract-files`, `loader`, `dbt`, …)."""
@@ -87,6 +104,12 @@ class ArgoSettings(BaseSettings):
     image_prefix: str | None = None
     image_tag: str | None = None
     state_claim: str | None = None
+    default_target: Literal["snowflake", "duckdb"] | None = Field(
+        default=None, description="the target parameter's default (WorkflowConfig.default_target)"
+    )
+    alerts_required: bool | None = Field(
+        default=None, description="false: the exit handler runs without the Slack secret"
+    )
 
     def workflow_config(self, **overrides: object) -> WorkflowConfig:
         base = WorkflowConfig().with_overrides(
@@ -94,6 +117,8 @@ class ArgoSettings(BaseSettings):
             image_prefix=self.image_prefix,
             image_tag=self.image_tag,
             state_claim=self.state_claim,
+            default_target=self.default_target,
+            alerts_required=self.alerts_required,
         )
         return base.with_overrides(**overrides)
 

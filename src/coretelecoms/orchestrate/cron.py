@@ -10,14 +10,19 @@ from coretelecoms.orchestrate.daily import metadata
 
 
 def build_cron(config: WorkflowConfig | None = None) -> CronWorkflow:
-    """Daily at `config.schedule` in `config.timezone`; run-date is left at the template's 'yesterday'."""
+    """Daily at `config.schedule` in `config.timezone`.
+
+    It passes no arguments: run-date is left at the template's 'yesterday' and target at the template's
+    default, `config.default_target` - one setting, rendered into the template, that manual runs share.
+    """
     config = config or WorkflowConfig()
     return CronWorkflow(
         name=CRON,
         **metadata(
             config,
             CRON,
-            f"Runs {DAILY} daily ({config.schedule} {config.timezone}) for the day before the scheduled time.",
+            f"Runs {DAILY} daily ({config.schedule} {config.timezone}) for the day before the scheduled time, "
+            f"on the template's default target ({config.default_target}).",
         ),
         schedules=[config.schedule],
         timezone=config.timezone,

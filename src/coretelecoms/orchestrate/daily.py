@@ -6,8 +6,15 @@ from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from coretelecoms.orchestrate import pods
-from coretelecoms.orchestrate.config import DAILY, PART_OF, PIPELINE_LABEL, VERSION_LABEL, WorkflowConfig
-from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET, TARGETS
+from coretelecoms.orchestrate.config import (
+    DAILY,
+    PART_OF,
+    PIPELINE_LABEL,
+    TARGETS,
+    VERSION_LABEL,
+    WorkflowConfig,
+)
+from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET
 from coretelecoms.pipeline.steps import STEPS, Step, in_dependency_order
 
 YESTERDAY = "yesterday"
@@ -40,10 +47,12 @@ def run_date_parameter() -> Parameter:
     )
 
 
-def target_parameter() -> Parameter:
+def target_parameter(default: str = TARGETS[0]) -> Parameter:
+    """The warehouse parameter; its default (WorkflowConfig.default_target) is what a run that does not
+    choose - every cron run - uses."""
     return Parameter(
         name=TARGET,
-        value=TARGETS[0],
+        value=default,
         enum=list(TARGETS),
         description=(
             "Warehouse the load and dbt steps use (CORETELECOMS_WAREHOUSE). snowflake in production; "
@@ -122,7 +131,12 @@ def once_tasks(per_date: list[Step], once: list[Step], templates: dict, values: 
 
 
 def notify_container(config: WorkflowConfig):
-    """The Slack alert: `coretelecoms workflows notify`, given the workflow's status and failed nodes."""
+    """The Slack alert: `coretelecoms workflows notify`, given the workflow's status and failed nodes.
+
+    Whether the webhook may be missing is said twice, on purpose: the secret reference is optional (so
+    the pod starts without the secret) and the command is told --webhook-optional (so it logs the skipped
+    alert and succeeds). Required, the secret reference is mandatory and the command fails without it.
+    """
     return pods.utility_container(
         NOTIFY,
         [
@@ -132,10 +146,11 @@ def notify_container(config: WorkflowConfig):
             "--status", "{{inputs.parameters.status}}",
             "--failures", "{{inputs.parameters.failures}}",
             "--context", "{{inputs.parameters.context}}",
+            "--webhook-required" if config.alerts_required else "--webhook-optional",
         ],
         ["status", "failures", "context"],
         config,
-        env=[pods.slack_webhook_env()],
+        env=[pods.slack_webhook_env(required=config.alerts_required)],
     )  # fmt: skip
 
 
@@ -184,7 +199,7 @@ def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = 
             "Core Telecoms daily pipeline: the five extractors in parallel, then load, then dbt build.",
         ),
         entrypoint="main",
-        arguments=[run_date_parameter(), target_parameter(), full_refresh_parameter()],
+        arguments=[run_date_parameter(), target_parameter(config.default_target), full_refresh_parameter()],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
         security_context=pods.pod_security_context(),

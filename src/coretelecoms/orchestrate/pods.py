@@ -23,7 +23,7 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
-from coretelecoms.orchestrate.config import WorkflowConfig
+from coretelecoms.orchestrate.config import SLACK_SECRET, SLACK_WEBHOOK_KEY, WorkflowConfig
 from coretelecoms.pipeline.steps import DATE, Step
 
 # A numeric id, so the kubelet can check runAsNonRoot without reading /etc/passwd; the images use it too.
@@ -40,13 +40,12 @@ SUMMARY_PATH = f"{TMP}/summary.json"
 RUN_DATE = "run-date"
 TARGET = "target"
 FULL_REFRESH = "full-refresh"
-TARGETS = ("snowflake", "duckdb")
 
 # Secret names and keys the chart creates (docs/workflows.md lists them).
 POSTGRES_SECRET = "coretelecoms-postgres"  # key dsn
 GOOGLE_SECRET = "coretelecoms-google"  # key service-account.json
 SNOWFLAKE_SECRET = "coretelecoms-snowflake-{image}"  # keys private-key, private-key-passphrase (optional)
-SLACK_SECRET = "coretelecoms-slack"  # key webhook-url
+# coretelecoms-slack, key webhook-url: SLACK_SECRET / SLACK_WEBHOOK_KEY in config.py
 
 
 @dataclass(frozen=True)
@@ -269,7 +268,12 @@ def utility_container(
     )
 
 
-def slack_webhook_env() -> SecretEnv:
+def slack_webhook_env(required: bool = True) -> SecretEnv:
+    """The webhook, by reference. Not required (a dev cluster without Slack): the secret is optional, so
+    the exit handler's pod starts without it; required, the pod cannot start until the secret exists."""
     return SecretEnv(
-        name="CORETELECOMS_SLACK_WEBHOOK_URL", secret_name=SLACK_SECRET, secret_key="webhook-url"
+        name="CORETELECOMS_SLACK_WEBHOOK_URL",
+        secret_name=SLACK_SECRET,
+        secret_key=SLACK_WEBHOOK_KEY,
+        optional=not required,
     )
