@@ -32,6 +32,9 @@ class Column:
     type: pa.DataType = field(default_factory=pa.string)
     # A required column's empty value sends the row to quarantine (ids); others become null.
     required: bool = False
+    # Few distinct values (categories, statuses, dates): Parquet dictionary-encodes only these, since
+    # trying it on mostly-distinct columns (ids, timestamps, e-mails) costs time and saves nothing.
+    low_cardinality: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class Entity:
         return pa.schema([pa.field(c.name, c.type) for c in self.columns] + list(LINEAGE_FIELDS))
 
     @property
+    def dictionary_columns(self) -> list[str]:
+        """Columns worth dictionary-encoding in the lake: the low-cardinality ones and the lineage."""
+        return [c.name for c in self.columns if c.low_cardinality] + [f.name for f in LINEAGE_FIELDS]
+
+    @property
     def raw_headers(self) -> list[str]:
         return [c.source for c in self.columns]
 
@@ -59,8 +67,8 @@ def _complaint_columns(id_column: Column, *extra: Column) -> tuple[Column, ...]:
     return (
         id_column,
         Column("customer_id", "customeR iD"),
-        Column("complaint_category", "COMPLAINT_catego ry"),
-        Column("agent_id", "agent ID", pa.int64()),
+        Column("complaint_category", "COMPLAINT_catego ry", low_cardinality=True),
+        Column("agent_id", "agent ID", pa.int64(), low_cardinality=True),
         *extra,
     )
 
@@ -74,9 +82,9 @@ CUSTOMERS = Entity(
     columns=(
         Column("customer_id", "customer_id", required=True),
         Column("name", "name"),
-        Column("gender", "Gender"),
+        Column("gender", "Gender", low_cardinality=True),
         Column("date_of_birth", "DATE of biRTH", pa.date32()),
-        Column("signup_date", "signup_date", pa.date32()),
+        Column("signup_date", "signup_date", pa.date32(), low_cardinality=True),
         Column("email", "email"),
         Column("address", "address"),
     ),
@@ -90,8 +98,8 @@ AGENTS = Entity(
     columns=(
         Column("agent_id", "iD", pa.int64(), required=True),
         Column("name", "NamE"),
-        Column("experience", "experience"),
-        Column("state", "state"),
+        Column("experience", "experience", low_cardinality=True),
+        Column("state", "state", low_cardinality=True),
     ),
 )
 CALL_LOGS = Entity(
@@ -104,8 +112,8 @@ CALL_LOGS = Entity(
         Column("call_id", "call ID", required=True),
         Column("call_start_time", "call_start_time", TIMESTAMP),
         Column("call_end_time", "call_end_time", TIMESTAMP),
-        Column("resolution_status", "resolutionstatus"),
-        Column("generation_date", "callLogsGenerationDate", pa.date32()),
+        Column("resolution_status", "resolutionstatus", low_cardinality=True),
+        Column("generation_date", "callLogsGenerationDate", pa.date32(), low_cardinality=True),
     ),
 )
 SOCIAL_MEDIA = Entity(
@@ -116,11 +124,11 @@ SOCIAL_MEDIA = Entity(
     daily=True,
     columns=_complaint_columns(
         Column("complaint_id", "complaint_id", required=True),
-        Column("resolution_status", "resolutionstatus"),
+        Column("resolution_status", "resolutionstatus", low_cardinality=True),
         Column("request_date", "request_date", TIMESTAMP),
         Column("resolution_date", "resolution_date", TIMESTAMP),
-        Column("media_channel", "media_channel"),
-        Column("generation_date", "MediaComplaintGenerationDate", pa.date32()),
+        Column("media_channel", "media_channel", low_cardinality=True),
+        Column("generation_date", "MediaComplaintGenerationDate", pa.date32(), low_cardinality=True),
     ),
 )
 WEB_FORMS = Entity(
@@ -131,10 +139,10 @@ WEB_FORMS = Entity(
     daily=True,
     columns=_complaint_columns(
         Column("request_id", "request_id", required=True),
-        Column("resolution_status", "resolutionstatus"),
+        Column("resolution_status", "resolutionstatus", low_cardinality=True),
         Column("request_date", "request_date", TIMESTAMP),
         Column("resolution_date", "resolution_date", TIMESTAMP),
-        Column("generation_date", "webFormGenerationDate", pa.date32()),
+        Column("generation_date", "webFormGenerationDate", pa.date32(), low_cardinality=True),
     ),
 )
 

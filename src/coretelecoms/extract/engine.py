@@ -86,7 +86,9 @@ def extract_to_lake(
     q_schema = _lineage_schema(QUARANTINE_SCHEMA, entity.schema)
     d_schema = _lineage_schema(drift_schema(header_map.extra), entity.schema)
 
-    data = ParquetPublisher(lake, data_target, entity.schema, kms_key_id=ctx.kms_key_id)
+    data = ParquetPublisher(
+        lake, data_target, entity.schema, kms_key_id=ctx.kms_key_id, dictionary=entity.dictionary_columns
+    )
     quarantine = ParquetPublisher(lake, q_folder.join(layout.DATA_FILE), q_schema, kms_key_id=ctx.kms_key_id)
     drift = ParquetPublisher(lake, q_folder.join(layout.DRIFT_FILE), d_schema, kms_key_id=ctx.kms_key_id)
     writers = (data, quarantine, drift)

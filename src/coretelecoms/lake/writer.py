@@ -25,7 +25,15 @@ ROW_GROUP_ROWS = 64 * 1024  # bounds what the writer buffers: peak RSS stays und
 class ParquetPublisher:
     """Write record batches to a snappy Parquet file that appears at `target` only on success."""
 
-    def __init__(self, lake: Location, target: Location, schema: pa.Schema, *, kms_key_id: str | None = None):
+    def __init__(
+        self,
+        lake: Location,
+        target: Location,
+        schema: pa.Schema,
+        *,
+        kms_key_id: str | None = None,
+        dictionary: list[str] | bool = True,
+    ):
         self.target = target
         self.schema = schema
         self.kms_key_id = kms_key_id
@@ -39,7 +47,9 @@ class ParquetPublisher:
             tmp_dir = Path(lake.join(TMP_DIR).path)
             tmp_dir.mkdir(parents=True, exist_ok=True)
             self._tmp = tmp_dir / f"{uuid.uuid4().hex}.parquet"
-        self._writer = pq.ParquetWriter(str(self._tmp), schema, compression="snappy")
+        self._writer = pq.ParquetWriter(
+            str(self._tmp), schema, compression="snappy", use_dictionary=dictionary
+        )
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
 
