@@ -77,9 +77,34 @@ def test_help_lists_every_command(tmp_path):
 def test_summary_file_for_orchestrators(tmp_path):
     bucket = tmp_path / "sources" / "bucket" / "customers"
     bucket.mkdir(parents=True)
-    (bucket / "customers_dataset.csv").write_text("customer_id,name,Gender,DATE of biRTH,signup_date,email,address\nc1,A,F,,,,\n")
+    (bucket / "customers_dataset.csv").write_text(
+        "customer_id,name,Gender,DATE of biRTH,signup_date,email,address\nc1,A,F,,,,\n"
+    )
     target = tmp_path / "out" / "summary.json"
-    result = _cli("extract", "customers", "--date", "2025-11-20", "--summary-file", str(target), env=_env(tmp_path))
+    result = _cli(
+        "extract", "customers", "--date", "2025-11-20", "--summary-file", str(target), env=_env(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(target.read_text())["rows_written"] == 1
     assert result.stdout == ""
+
+
+def test_generate_with_mess_overrides_and_failure_days(tmp_path):
+    env = _env(tmp_path)
+    result = _cli(
+        "sources", "generate", "--start", "2025-11-20", "--days", "2", "--scale", "0.05", "--clean",
+        "--mess", "duplicate=0.5", "--missing-day", "call-logs=2025-11-21", "--json", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(result.stdout)
+    assert manifest["rates"]["duplicate"] == 0.5 and manifest["rates"]["bad_timestamp"] == 0.0
+    assert manifest["entities"]["call-logs"]["days"]["2025-11-21"]["status"] == "missing"
+    failed = _cli("--log-level", "ERROR", "extract", "call-logs", "--date", "2025-11-21", env=env)
+    assert failed.returncode == 1 and "call_logs_day_2025-11-21.csv" in failed.stderr
+
+
+def test_unknown_mess_name_is_a_usage_error(tmp_path):
+    result = _cli("sources", "generate", "--start", "2025-11-20", "--days", "1", "--mess", "gremlins=0.1",
+                  env=_env(tmp_path))  # fmt: skip
+    assert result.returncode == 2
+    assert "gremlins" in result.stderr
