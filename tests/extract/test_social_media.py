@@ -76,3 +76,13 @@ def test_new_column_mid_series_is_reported_as_drift(settings, ctx):
     drift = read_partition(settings, "quarantine", "social-media", "drift-00000.parquet").to_pylist()
     assert [d["sentiment"] for d in drift] == ["neg", "pos", "neg"]
     assert [d["location"] for d in drift] == ["index 0", "index 1", "index 2"]
+
+
+def test_quarantine_names_the_rows_own_index_label(settings, ctx):
+    frame = _frame(3)
+    frame.index = [10, 20, 30]
+    frame.loc[20, "request_date"] = "N/A"
+    write_source(settings, KEY, frame.to_json())
+    extract("social-media", settings, ctx)
+    quarantine = read_partition(settings, "quarantine", "social-media").to_pylist()
+    assert [q["location"] for q in quarantine] == ["index 20"]

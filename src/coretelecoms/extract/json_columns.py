@@ -2,8 +2,8 @@
 
 The layout holds a whole column before the next begins, so rows cannot be formed on the fly. One
 streaming pass (the vectorised scanner of json_scan.py) spills every column to its own Arrow file on
-local disk in slices;
-then the columns are read back side by side, memory-mapped, and zipped into row chunks. Memory stays
+local disk in slices; then the columns are read back side by side, memory-mapped, and zipped into
+row chunks. Memory stays
 at a few slices whatever the file's size; nothing is yielded until the whole file has parsed, so a
 truncated file fails before anything reaches the lake.
 """
@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,6 +24,14 @@ from coretelecoms.extract.records import RawChunk
 
 CHUNK_ROWS = 128 * 1024
 _SPILL_SCHEMA = pa.schema([pa.field("key", pa.string()), pa.field("value", pa.string())])
+
+
+def _index_labels(keys: pa.ChunkedArray) -> np.ndarray | None:
+    """The rows' own index labels (pandas writes 0, 1, …) so a quarantined row is found by its key."""
+    try:
+        return pc.cast(keys, pa.int64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # non-numeric keys: fall back to the row's position
 
 
 class _ColumnSpill:
@@ -92,7 +101,8 @@ class ColumnJsonChunks:
                     for t in self._columns.values()
                 ]
                 batch = pa.RecordBatch.from_arrays(arrays, names=self.headers)
-                yield RawChunk(batch=batch, row_label="index", first_row=offset)
+                yield RawChunk(batch=batch, row_label="index", first_row=offset,
+                               row_numbers=_index_labels(keys.slice(offset, CHUNK_ROWS)))  # fmt: skip
         finally:
             self._columns = {}
             self._tmp.cleanup()
