@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 
 from coretelecoms.common.entities import Entity
+from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract.normalize import QUARANTINE_SCHEMA, drift_schema, map_headers, normalize
 from coretelecoms.extract.records import RawChunk
 from coretelecoms.lake import layout
@@ -102,6 +103,10 @@ def extract_to_lake(
             summary.rows_read += chunk.batch.num_rows + len(chunk.rejects)
             if progress:
                 progress(chunk.batch.num_rows + len(chunk.rejects))
+        if summary.rows_read != data.rows + quarantine.rows:  # never publish a day that lost rows
+            raise PipelineError(
+                f"{source}: read {summary.rows_read} rows but wrote {data.rows} and quarantined {quarantine.rows}"
+            )
         summary.outputs.append(data.publish())
         summary.quarantine.append(quarantine.publish())
         if header_map.extra:
