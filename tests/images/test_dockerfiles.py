@@ -67,7 +67,7 @@ def test_dockerfile_contract(dockerfile: Path):
     # No secrets in images: nothing is copied in besides the package, its metadata and the dbt project.
     copies = re.findall(r"^COPY (?!--from)(.+)$", text, re.M)
     sources = {word for line in copies for word in line.split()[:-1]}
-    assert sources <= {"pyproject.toml", "README.md", "src", "dbt"}, sources
+    assert sources <= {"pyproject.toml", "images/requirements.py", "README.md", "src", "dbt"}, sources
 
 
 def test_dockerignore_is_an_allowlist():
@@ -75,6 +75,7 @@ def test_dockerignore_is_an_allowlist():
     assert lines[0] == "*"
     assert {line[1:].rstrip("/") for line in lines if line.startswith("!")} == {
         "pyproject.toml",
+        "images/requirements.py",
         "README.md",
         "src",
         "dbt",

@@ -53,7 +53,7 @@ def test_every_registry_image_has_a_dockerfile_and_extras():
     for name, extras in IMAGE_EXTRAS.items():
         text = (REPO / "images" / name / "Dockerfile").read_text()
         for extra in extras:
-            assert f"' {extra} > extras.txt" in text, f"{name} should install the {extra} extra"
+            assert f"requirements.py {extra} > extras.txt" in text, f"{name} should install the {extra} extra"
         assert ("extras.txt" in text) == bool(extras), f"{name} installs extras it does not need"
 
 
