@@ -37,7 +37,10 @@ def summarise(report: RunReport, settings: Settings) -> str:
         lines.append("marts")
         lines.extend(f"  {name:<32} {rows:>8} rows" for name, rows in marts.items())
     lines.append(f"lake:      {settings.lake_url}")
+    lines.append(f"warehouse: {settings.duckdb_path}")
+    query = "select * from marts.obt_complaints limit 5"
     lines.append(
-        f"warehouse: {settings.duckdb_path}  (duckdb {settings.duckdb_path} -c 'select * from marts.fct_complaints limit 5')"
+        f"  explore:   python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}', read_only=True)"
+        f".sql('{query}').show()\""
     )
     return "\n".join(lines)
