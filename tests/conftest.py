@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from coretelecoms.common.postgres import postgres_dsn
 from coretelecoms.settings import Settings
+from local_servers import MOTO, serve
 
 
 @pytest.fixture(scope="session")
@@ -40,31 +35,11 @@ def settings(home, pg_dsn, monkeypatch) -> Settings:
     return Settings()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """A real S3 API endpoint: moto's server on a free loopback port."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
+    with serve(MOTO) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

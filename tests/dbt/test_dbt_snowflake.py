@@ -8,10 +8,6 @@ incremental re-run so that we notice when fakesnow learns it.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +21,7 @@ from dbt_warehouse import query
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.settings import Settings
 from coretelecoms.transform import dbt_build, default_project_dir
+from local_servers import FAKESNOW, serve
 
 DATABASE = "CORETELECOMS"
 # dbt-snowflake runs unit tests through temporary tables fakesnow cannot create.
@@ -60,39 +57,11 @@ def test_dbt_parse_for_the_snowflake_target(tmp_path, monkeypatch):
     assert models["fct_complaints"].database == DATABASE
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def fakesnow(tmp_path_factory) -> Iterator[int]:
     """A fakesnow HTTP server the real snowflake-connector and dbt-snowflake talk to."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("fakesnow") / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fakesnow", "-s", "-p", str(port)], stdout=log, stderr=log
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"fakesnow server did not start (see {log.name})")
-            time.sleep(0.2)
-    try:
+    with serve(FAKESNOW, log=tmp_path_factory.mktemp("fakesnow") / "server.log") as port:
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _connect(port: int):

@@ -35,6 +35,7 @@ from coretelecoms.lake.filesystem import locate
 from coretelecoms.lake.writer import ParquetPublisher
 from coretelecoms.load import snowflake as loader
 from coretelecoms.settings import Settings, SnowflakeSettings
+from local_servers import free_port, serve
 
 D1, D2 = date(2025, 11, 20), date(2025, 11, 21)
 
@@ -53,35 +54,10 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 @pytest.fixture(scope="module")
 def fakesnow_port():
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", FAKESNOW_WITH_STAGE_PATHS, "-s", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait_for_port(port)
-    yield port
-    server.terminate()
-    server.wait(timeout=10)
+    with serve([sys.executable, "-c", FAKESNOW_WITH_STAGE_PATHS, "-s", "-p"]) as port:
+        yield port
 
 
 @pytest.fixture
@@ -490,7 +466,7 @@ def test_unreachable_endpoint_fails_the_cli_with_one_line(home, tmp_path):
             "SNOWFLAKE_USER": "loader",
             "SNOWFLAKE_PASSWORD": "pw",
             "SNOWFLAKE_HOST": "127.0.0.1",
-            "SNOWFLAKE_PORT": str(_free_port()),  # nothing listens there
+            "SNOWFLAKE_PORT": str(free_port()),  # nothing listens there
             "SNOWFLAKE_PROTOCOL": "http",
             "SNOWFLAKE_LOGIN_TIMEOUT": "3",
         }

@@ -9,16 +9,9 @@ RAW exactly as the first did. fakesnow cannot read S3, so the loader runs with S
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import boto3
 import psycopg2
@@ -30,43 +23,21 @@ from coretelecoms.cli import cli
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.lake import filesystem, s3
 from coretelecoms.sources.generate import GenerateConfig, generate
+from local_servers import FAKESNOW, MOTO, serve
 
 START, DAYS = date(2026, 1, 5), 2  # dates no other test's sources use
 DATES = [START + timedelta(days=i) for i in range(DAYS)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(argv: list[str]) -> Iterator[int]:
-    port = _free_port()
-    process = subprocess.Popen([*argv, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        time.sleep(0.1)
-    try:
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def moto_port():
-    with _server([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p"]) as port:
+    with serve(MOTO) as port:
         yield port
 
 
 @pytest.fixture(scope="module")
 def fakesnow_port():
-    with _server([str(Path(sys.executable).with_name("fakesnow")), "-s", "-p"]) as port:
+    with serve(FAKESNOW) as port:
         yield port
 
 
