@@ -82,7 +82,7 @@ def extract_to_lake(
         entity=entity.name, date=ctx.day.isoformat(), source=source, drift_columns=list(header_map.extra)
     )
     lake = ctx.lake
-    data_target = layout.partition(lake, layout.RAW, entity.name, ctx.day).join(layout.DATA_FILE)
+    data_target = layout.data_file(lake, entity.name, ctx.day)
     q_folder = layout.partition(lake, layout.QUARANTINE, entity.name, ctx.day)
     q_schema = _lineage_schema(QUARANTINE_SCHEMA, entity.schema)
     d_schema = _lineage_schema(drift_schema(header_map.extra), entity.schema)
