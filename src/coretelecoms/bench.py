@@ -151,7 +151,7 @@ def bench_files(scale: float, home: Path) -> list[dict]:
     from coretelecoms.extract.registry import extract
     from coretelecoms.lake.filesystem import locate
     from coretelecoms.settings import Settings
-    from coretelecoms.sources.generate import GenerateConfig, generate
+    from coretelecoms.simulator.generate import GenerateConfig, generate
 
     settings = Settings(home=home)
     generate(GenerateConfig(source_url=settings.source_url, agents_path=home / "agents.xlsx",

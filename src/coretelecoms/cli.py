@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from coretelecoms.common.entities import ENTITIES
-from coretelecoms.common.errors import PipelineError
+from coretelecoms.common.errors import PipelineError, first_line
 
 log = logging.getLogger("coretelecoms")
 
@@ -150,7 +150,7 @@ def sources_generate(
 ) -> None:  # fmt: skip
     """Write all five sources (bucket files, agents sheet stand-in, web-form tables) plus a truth manifest."""
     from coretelecoms.common.postgres import postgres_dsn
-    from coretelecoms.sources import GenerateConfig, MessRates, entity_days, generate
+    from coretelecoms.simulator import GenerateConfig, MessRates, entity_days, generate
 
     settings = _settings(ctx)
     try:
@@ -346,9 +346,8 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # a bug or an environment problem: still one line, details at DEBUG
         log.debug("unexpected failure", exc_info=True)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {first} (re-run with --log-level DEBUG for details)",
+            f"error: unexpected {type(exc).__name__}: {first_line(exc)} (re-run with --log-level DEBUG for details)",
             err=True,
         )
         sys.exit(1)

@@ -22,7 +22,7 @@ import snowflake.connector
 from coretelecoms.cli import cli
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.lake import filesystem, s3
-from coretelecoms.sources.generate import GenerateConfig, generate
+from coretelecoms.simulator.generate import GenerateConfig, generate
 from local_servers import FAKESNOW, MOTO, serve
 
 START, DAYS = date(2026, 1, 5), 2  # dates no other test's sources use

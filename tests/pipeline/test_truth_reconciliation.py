@@ -11,7 +11,7 @@ from coretelecoms.common.entities import ENTITIES
 from coretelecoms.extract.engine import RunContext
 from coretelecoms.extract.registry import extract
 from coretelecoms.lake.filesystem import locate
-from coretelecoms.sources.generate import GenerateConfig, generate
+from coretelecoms.simulator.generate import GenerateConfig, generate
 
 START = date(2025, 11, 20)
 DAYS = 3

@@ -16,7 +16,7 @@ from datetime import date
 import pyarrow as pa
 
 from coretelecoms.common.entities import WEB_FORMS, WEB_FORMS_SCHEMA, WEB_FORMS_TABLE
-from coretelecoms.common.errors import PipelineError, SourceMissingError
+from coretelecoms.common.errors import PipelineError, SourceMissingError, first_line
 from coretelecoms.extract.csv_stream import CsvChunks
 from coretelecoms.extract.engine import ExtractSummary, Progress, RunContext, extract_to_lake
 from coretelecoms.extract.records import RawChunk
@@ -34,8 +34,7 @@ def _connect(dsn: str):
     try:
         conn = psycopg2.connect(dsn, connect_timeout=15, application_name="coretelecoms-extract")
     except psycopg2.OperationalError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PipelineError(f"cannot connect to the web-forms PostgreSQL: {first_line}") from exc
+        raise PipelineError(f"cannot connect to the web-forms PostgreSQL: {first_line(exc)}") from exc
     conn.set_session(readonly=True, autocommit=False)
     return conn
 
@@ -71,7 +70,7 @@ class _CopyPipe:
         """Surface COPY's own error (permission denied, connection lost…) rather than its short output."""
         self._thread.join()
         if self.error is not None:
-            raise PipelineError(f"reading {self.source} failed: {str(self.error).strip().splitlines()[0]}")
+            raise PipelineError(f"reading {self.source} failed: {first_line(self.error)}")
 
     def close(self) -> None:
         self._reader.close()  # unblocks the writer if we stopped reading early
@@ -106,6 +105,6 @@ def extract_web_forms(dsn: str, ctx: RunContext, progress: Progress | None = Non
         conn.rollback()  # read-only: nothing to commit
         return summary
     except psycopg2.Error as exc:
-        raise PipelineError(f"reading {qualified} failed: {str(exc).strip().splitlines()[0]}") from exc
+        raise PipelineError(f"reading {qualified} failed: {first_line(exc)}") from exc
     finally:
         conn.close()

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coretelecoms.common.entities import Entity
-from coretelecoms.common.errors import PipelineError
+from coretelecoms.common.errors import PipelineError, first_line
 from coretelecoms.lake.filesystem import Location
 from coretelecoms.load.common import LOADED_AT, LoadSummary, TableLoad, day_files, entities, raw_table_schema
 
@@ -82,7 +82,7 @@ def load_day(duckdb_path: Path, lake: Location, day: date) -> LoadSummary:
                 raise
             summary.tables.append(TableLoad(entity.table, rows, [f.url for f in files]))
     except duckdb.Error as exc:
-        raise PipelineError(f"loading {day} into DuckDB failed: {str(exc).splitlines()[0]}") from exc
+        raise PipelineError(f"loading {day} into DuckDB failed: {first_line(exc)}") from exc
     finally:
         con.close()
     return summary

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from coretelecoms.sources.generate import MANIFEST_KEY, GenerateConfig, MessRates, entity_days, generate
+from coretelecoms.simulator.generate import MANIFEST_KEY, GenerateConfig, MessRates, entity_days, generate
 
 __all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from coretelecoms.sources import kinds, text
-from coretelecoms.sources.config import MessRates
-from coretelecoms.sources.draws import Stream
-from coretelecoms.sources.plan import static_rows
+from coretelecoms.simulator import kinds, text
+from coretelecoms.simulator.config import MessRates
+from coretelecoms.simulator.draws import Stream
+from coretelecoms.simulator.plan import static_rows
 
 FIRST_AGENT_ID = 1000
 # Redraws of a reference that landed on a quarantined customer/agent; after these the fallback is used.

@@ -6,7 +6,7 @@ from datetime import date
 
 from sources_runs import run_sources
 
-from coretelecoms.sources import GenerateConfig, generate
+from coretelecoms.simulator import GenerateConfig, generate
 
 
 def test_generate_into_s3(tmp_path, s3_env):

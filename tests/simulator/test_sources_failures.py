@@ -11,7 +11,7 @@ from sources_reference import read_csv
 from sources_runs import run_sources
 
 from coretelecoms.common.entities import CUSTOMERS_KEY, WEB_FORMS_SCHEMA
-from coretelecoms.sources import GenerateConfig, MessRates
+from coretelecoms.simulator import GenerateConfig, MessRates
 
 START = date(2026, 2, 1)
 DAYS = [START + timedelta(days=i) for i in range(4)]

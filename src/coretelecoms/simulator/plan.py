@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from coretelecoms.sources.config import GenerateConfig
-from coretelecoms.sources.draws import Stream
+from coretelecoms.simulator.config import GenerateConfig
+from coretelecoms.simulator.draws import Stream
 
 # Volumes at scale 1 (the brief: ~3,000 customers, 90 agents, ~300 complaints per channel per day).
 BASE_CUSTOMERS = 3000

@@ -12,12 +12,12 @@ import functools
 import numpy as np
 import pyarrow as pa
 
-from coretelecoms.sources import kinds, text, vocab
-from coretelecoms.sources.config import MessRates
-from coretelecoms.sources.draws import Stream, serial_days, serials
-from coretelecoms.sources.kinds import Kind
-from coretelecoms.sources.people import Population
-from coretelecoms.sources.plan import FilePlan
+from coretelecoms.simulator import kinds, text, vocab
+from coretelecoms.simulator.config import MessRates
+from coretelecoms.simulator.draws import Stream, serial_days, serials
+from coretelecoms.simulator.kinds import Kind
+from coretelecoms.simulator.people import Population
+from coretelecoms.simulator.plan import FilePlan
 
 SECONDS_PER_DAY = 86_400
 MEAN_AGE_DAYS = 15  # complaints are mostly recent, with a tail reaching months before the file date

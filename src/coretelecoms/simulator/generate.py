@@ -7,12 +7,12 @@ import logging
 from dataclasses import asdict
 
 from coretelecoms.lake.filesystem import locate
-from coretelecoms.sources import agents, calllogs, customers, kinds, socialmedia, tally, webforms
-from coretelecoms.sources.bucket import open_object
-from coretelecoms.sources.config import GenerateConfig, MessRates, entity_days
-from coretelecoms.sources.context import Progress, RunContext
-from coretelecoms.sources.people import Population
-from coretelecoms.sources.plan import daily_plan
+from coretelecoms.simulator import agents, calllogs, customers, kinds, socialmedia, tally, webforms
+from coretelecoms.simulator.bucket import open_object
+from coretelecoms.simulator.config import GenerateConfig, MessRates, entity_days
+from coretelecoms.simulator.context import Progress, RunContext
+from coretelecoms.simulator.people import Population
+from coretelecoms.simulator.plan import daily_plan
 
 __all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]
 

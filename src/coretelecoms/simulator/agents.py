@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coretelecoms.sources import kinds, tally, vocab
-from coretelecoms.sources.context import RunContext
-from coretelecoms.sources.draws import Stream
-from coretelecoms.sources.kinds import Kind
-from coretelecoms.sources.plan import static_plan
+from coretelecoms.simulator import kinds, tally, vocab
+from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.draws import Stream
+from coretelecoms.simulator.kinds import Kind
+from coretelecoms.simulator.plan import static_plan
 
 ENTITY = "agents"
 HEADER = ["iD", "NamE", "experience", "state"]

@@ -8,12 +8,12 @@ import numpy as np
 import pyarrow as pa
 
 from coretelecoms.common.entities import CALL_LOGS_KEY
-from coretelecoms.sources import kinds, tally, text
-from coretelecoms.sources.bucket import header_bytes, line_ending, open_object, remove_object
-from coretelecoms.sources.complaints import DRIFT_COLUMNS, ComplaintChunk
-from coretelecoms.sources.context import RunContext
-from coretelecoms.sources.kinds import Kind
-from coretelecoms.sources.plan import FilePlan
+from coretelecoms.simulator import kinds, tally, text
+from coretelecoms.simulator.bucket import header_bytes, line_ending, open_object, remove_object
+from coretelecoms.simulator.complaints import DRIFT_COLUMNS, ComplaintChunk
+from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.kinds import Kind
+from coretelecoms.simulator.plan import FilePlan
 
 ENTITY = "call-logs"
 # Exactly as delivered (SOURCES.md): an empty first cell, then the mixed-case names.

@@ -13,10 +13,10 @@ import numpy as np
 import pyarrow as pa
 
 from coretelecoms.common.entities import WEB_FORMS_SCHEMA, WEB_FORMS_TABLE
-from coretelecoms.sources import kinds, tally, text
-from coretelecoms.sources.complaints import DRIFT_COLUMNS, ComplaintChunk
-from coretelecoms.sources.context import RunContext
-from coretelecoms.sources.plan import FilePlan
+from coretelecoms.simulator import kinds, tally, text
+from coretelecoms.simulator.complaints import DRIFT_COLUMNS, ComplaintChunk
+from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.plan import FilePlan
 
 ENTITY = "web-forms"
 # Exactly as delivered (SOURCES.md); every column is text.

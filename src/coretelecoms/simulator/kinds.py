@@ -6,7 +6,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from coretelecoms.sources.config import MessRates
+from coretelecoms.simulator.config import MessRates
 
 
 class Kind(IntEnum):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from coretelecoms.sources import MessRates, entity_days
+from coretelecoms.simulator import MessRates, entity_days
 
 
 def test_overrides_change_only_what_they_name():

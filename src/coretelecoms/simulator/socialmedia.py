@@ -14,11 +14,11 @@ import numpy as np
 import pyarrow as pa
 
 from coretelecoms.common.entities import SOCIAL_MEDIA_KEY
-from coretelecoms.sources import kinds, tally, text
-from coretelecoms.sources.bucket import open_object, remove_object
-from coretelecoms.sources.complaints import DRIFT_COLUMNS, ComplaintChunk
-from coretelecoms.sources.context import RunContext
-from coretelecoms.sources.plan import FilePlan
+from coretelecoms.simulator import kinds, tally, text
+from coretelecoms.simulator.bucket import open_object, remove_object
+from coretelecoms.simulator.complaints import DRIFT_COLUMNS, ComplaintChunk
+from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.plan import FilePlan
 
 ENTITY = "social-media"
 

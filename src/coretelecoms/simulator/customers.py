@@ -10,14 +10,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coretelecoms.common.entities import CUSTOMERS_KEY
-from coretelecoms.sources import kinds, tally, text, vocab
-from coretelecoms.sources.bucket import header_bytes, line_ending, open_object
-from coretelecoms.sources.config import MessRates
-from coretelecoms.sources.context import RunContext
-from coretelecoms.sources.draws import Stream
-from coretelecoms.sources.kinds import Kind
-from coretelecoms.sources.people import Population
-from coretelecoms.sources.plan import FilePlan, static_plan
+from coretelecoms.simulator import kinds, tally, text, vocab
+from coretelecoms.simulator.bucket import header_bytes, line_ending, open_object
+from coretelecoms.simulator.config import MessRates
+from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.draws import Stream
+from coretelecoms.simulator.kinds import Kind
+from coretelecoms.simulator.people import Population
+from coretelecoms.simulator.plan import FilePlan, static_plan
 
 ENTITY = "customers"
 HEADER = ["customer_id", "name", "Gender", "DATE of biRTH", "signup_date", "email", "address"]

@@ -37,7 +37,7 @@ _MEASURE = """
 import json, resource, sys
 from datetime import date
 from pathlib import Path
-from coretelecoms.sources import GenerateConfig, generate
+from coretelecoms.simulator import GenerateConfig, generate
 root, scale = Path(sys.argv[1]), float(sys.argv[2])
 config = GenerateConfig((root / "bucket").as_uri(), root / "agents.csv", None, date(2025, 11, 20), 1, scale=scale)
 manifest = generate(config)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from coretelecoms.sources.plan import FilePlan
+from coretelecoms.simulator.plan import FilePlan
 
 _MESS = "mess."
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coretelecoms.lake.filesystem import Location
-from coretelecoms.sources.complaints import ComplaintChunk
-from coretelecoms.sources.config import GenerateConfig
-from coretelecoms.sources.people import Population
-from coretelecoms.sources.plan import FilePlan, chunk_ranges
+from coretelecoms.simulator.complaints import ComplaintChunk
+from coretelecoms.simulator.config import GenerateConfig
+from coretelecoms.simulator.people import Population
+from coretelecoms.simulator.plan import FilePlan, chunk_ranges
 
 Progress = Callable[[str, int], None]
 

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from coretelecoms.common.entities import CALL_LOGS_KEY, SOCIAL_MEDIA_KEY
-from coretelecoms.sources import GenerateConfig, MessRates, generate
+from coretelecoms.simulator import GenerateConfig, MessRates, generate
 
 # Every record mess several times more often than by default, so a run of a few hundred records a day
 # carries each kind and the count checks have something to count.
