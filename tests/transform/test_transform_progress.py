@@ -6,7 +6,7 @@ import io
 import json
 from types import SimpleNamespace
 
-from coretelecoms.transform.progress import Progress
+from coretelecoms.transform.progress import DbtNodeReporter
 
 
 def _event(name: str, **data) -> SimpleNamespace:
@@ -30,7 +30,7 @@ EVENTS = [
 
 def test_structured_lines_when_not_a_terminal():
     out = io.StringIO()  # not a TTY: structured by default
-    progress = Progress(out)
+    progress = DbtNodeReporter(out)
     for event in EVENTS:
         progress(event)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -44,7 +44,7 @@ def test_structured_lines_when_not_a_terminal():
 
 def test_readable_lines_on_a_terminal():
     out = io.StringIO()
-    progress = Progress(out, structured=False)
+    progress = DbtNodeReporter(out, structured=False)
     for event in EVENTS:
         progress(event)
     assert out.getvalue().splitlines() == [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from coretelecoms.transform.result import first_line, summarise
+from coretelecoms.transform.result import dbt_message_line, summarise
 
 
 def _result(kind: str, name: str, status: str, message: str | None = None) -> SimpleNamespace:
@@ -51,13 +51,17 @@ def test_a_clean_run_is_a_success():
     assert summary.success and summary.target == "snowflake"
 
 
-def test_first_line_drops_dbt_headers_and_truncates():
-    assert first_line("Runtime Error\n  The profile has no target 'x'.\n  - local") == (
+def test_dbt_message_line_drops_dbt_headers_and_truncates():
+    assert dbt_message_line("Runtime Error\n  The profile has no target 'x'.\n  - local") == (
         "The profile has no target 'x'. - local"
     )
     assert (
-        first_line("Compilation Error in model m (models/m.sql)")
+        dbt_message_line("Compilation Error in model m (models/m.sql)")
         == "Compilation Error in model m (models/m.sql)"
     )
-    assert first_line(None) == ""
-    assert len(first_line("x" * 500)) == 240
+    assert dbt_message_line(None) == ""
+    assert len(dbt_message_line("x" * 500)) == 240
+
+
+def test_dbt_message_line_of_an_exception_without_text_names_its_type():
+    assert dbt_message_line(RuntimeError()) == "RuntimeError"

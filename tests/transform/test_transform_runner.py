@@ -13,7 +13,7 @@ import pytest
 from coretelecoms.common.entities import AGENTS, WEB_FORMS, Entity
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.settings import Settings
-from coretelecoms.transform import TARGETS, dbt_build, default_project_dir
+from coretelecoms.transform import DBT_TARGET_BY_WAREHOUSE, dbt_build, default_project_dir
 from coretelecoms.transform.runner import _environment
 
 
@@ -37,7 +37,7 @@ def _raw(settings: Settings, entity: Entity, rows: list[dict], *, drop: tuple[st
 
 
 def test_targets_follow_the_configured_warehouse():
-    assert TARGETS == {"duckdb": "local", "snowflake": "snowflake"}
+    assert DBT_TARGET_BY_WAREHOUSE == {"duckdb": "local", "snowflake": "snowflake"}
     assert (default_project_dir() / "dbt_project.yml").is_file()
 
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from coretelecoms.transform.result import TransformResult
-from coretelecoms.transform.runner import TARGETS, dbt_build, default_project_dir
+from coretelecoms.transform.runner import DBT_TARGET_BY_WAREHOUSE, dbt_build, default_project_dir
 
-__all__ = ["TARGETS", "TransformResult", "dbt_build", "default_project_dir"]
+__all__ = ["DBT_TARGET_BY_WAREHOUSE", "TransformResult", "dbt_build", "default_project_dir"]

@@ -19,8 +19,8 @@ _LABELS = {
 }
 
 
-class Progress:
-    """A dbtRunner callback reporting each finished node.
+class DbtNodeReporter:
+    """A dbtRunner callback reporting each finished node (model, test, source) as one line.
 
     dbt's own console output is switched off by the caller: it interleaves a dozen lines of
     preamble and a wrapped failure summary that the caller reports in one line anyway.

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from coretelecoms.common.errors import first_line
+
 # dbt's resource types and statuses, as strings (dbt's enums are str subclasses).
 _MODEL_TYPES = frozenset({"model", "seed", "snapshot"})
 _TEST_TYPES = frozenset({"test", "unit_test"})
@@ -55,12 +57,16 @@ class TransformResult:
 _HEADER = re.compile(r"^(Runtime|Compilation|Database|Parsing|Dependency) Error( in .*)?$")
 
 
-def first_line(text: object, limit: int = 240) -> str:
-    """The informative start of a (multi-line) dbt message as one line of at most `limit` characters."""
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+def dbt_message_line(message: object, limit: int = 240) -> str:
+    """The informative start of a (multi-line) dbt message as one line of at most `limit` characters.
+
+    Like `common.errors.first_line`, but skips dbt's "Runtime Error in model x" header lines and
+    keeps the next line too: dbt splits "what failed" and "why" over two lines.
+    """
+    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
     informative = [line for line in lines if not _HEADER.match(line)] or lines
-    line = " ".join(informative[:2])
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    joined = " ".join(informative[:2])
+    return first_line(joined if joined or not isinstance(message, BaseException) else message, limit)
 
 
 def summarise(
@@ -87,7 +93,7 @@ def summarise(
                 counts["models_passed"] += 1
             else:
                 counts["models_failed"] += 1
-                failures.append(f"{kind} {name}: {first_line(result.message) or status}")
+                failures.append(f"{kind} {name}: {dbt_message_line(result.message) or status}")
         elif kind in _TEST_TYPES:
             if status == "pass":
                 counts["tests_passed"] += 1
@@ -96,7 +102,7 @@ def summarise(
                 warnings.append(name)
             else:
                 counts["tests_failed"] += 1
-                failures.append(f"{kind} {name}: {first_line(result.message) or status}")
+                failures.append(f"{kind} {name}: {dbt_message_line(result.message) or status}")
         # Other node kinds (hooks, operations) carry no count of their own.
     return TransformResult(
         target=target,

@@ -11,11 +11,11 @@ from typing import Any
 
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.settings import Settings
-from coretelecoms.transform.progress import Progress
-from coretelecoms.transform.result import TransformResult, first_line, summarise
+from coretelecoms.transform.progress import DbtNodeReporter
+from coretelecoms.transform.result import TransformResult, dbt_message_line, summarise
 
 # Settings.warehouse -> the dbt target of dbt/profiles.yml.
-TARGETS: dict[str, str] = {"duckdb": "local", "snowflake": "snowflake"}
+DBT_TARGET_BY_WAREHOUSE: dict[str, str] = {"duckdb": "local", "snowflake": "snowflake"}
 
 
 def default_project_dir() -> Path:
@@ -65,7 +65,7 @@ def dbt_build(
     # dbt is heavy to import; only this step needs it.
     from dbt.cli.main import dbtRunner
 
-    target = target or TARGETS[settings.warehouse]
+    target = target or DBT_TARGET_BY_WAREHOUSE[settings.warehouse]
     project = (project_dir or default_project_dir()).resolve()
     # Artifacts live with the rest of the local state, one folder per target: the project folder
     # may be read-only (an image), and switching targets should not throw away partial parsing.
@@ -81,7 +81,7 @@ def dbt_build(
         "--log-level-file": "info",
     }
     common = [*(item for pair in options.items() for item in pair), "--no-use-colors"]
-    if settings.warehouse == "duckdb" and target == TARGETS["duckdb"]:
+    if settings.warehouse == "duckdb" and target == DBT_TARGET_BY_WAREHOUSE["duckdb"]:
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     build_args = ["build", *common]
     if full_refresh:
@@ -93,7 +93,7 @@ def dbt_build(
 
     def runner() -> dbtRunner:
         # One runner per invocation, so progress counts restart with each command.
-        return dbtRunner(callbacks=[Progress()] if progress else [])
+        return dbtRunner(callbacks=[DbtNodeReporter()] if progress else [])
 
     started = time.monotonic()
     with _environment(_profile_env(settings)):
@@ -105,7 +105,7 @@ def dbt_build(
     elapsed = time.monotonic() - started
 
     if outcome.exception is not None:
-        raise PipelineError(f"dbt build could not run on target {target}: {first_line(outcome.exception)}")
+        raise PipelineError(f"dbt build could not run on target {target}: {dbt_message_line(outcome.exception)}")
     results = getattr(outcome.result, "results", None)
     if results is None:
         raise PipelineError(f"dbt build on target {target} returned no results")
@@ -125,7 +125,7 @@ def _check_freshness(runner: Any, common: list[str]) -> list[str]:
     """
     outcome = runner.invoke(["source", "freshness", *common])
     if outcome.exception is not None:
-        return [f"freshness check could not run: {first_line(outcome.exception)}"]
+        return [f"freshness check could not run: {dbt_message_line(outcome.exception)}"]
     stale = []
     for result in getattr(outcome.result, "results", None) or []:
         status = str(getattr(result.status, "value", result.status))
@@ -134,7 +134,7 @@ def _check_freshness(runner: Any, common: list[str]) -> list[str]:
         name = f"{result.node.source_name}.{result.node.name}"
         loaded = getattr(result, "max_loaded_at", None)
         if status == "runtime error" or loaded is None:
-            stale.append(f"{name}: {first_line(getattr(result, 'message', '')) or status}")
+            stale.append(f"{name}: {dbt_message_line(getattr(result, 'message', '')) or status}")
         elif loaded.year <= 1970:
             stale.append(f"{name}: missing or empty")
         else:
