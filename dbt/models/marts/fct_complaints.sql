@@ -17,14 +17,14 @@
     'channel', 'source_complaint_id', 'customer_id', 'agent_id', 'source_customer_id', 'source_agent_id',
     'complaint_category', 'resolution_status', 'media_channel', 'requested_at', 'resolved_at',
     'resolution_minutes', 'is_resolved', 'has_known_customer', 'has_known_agent', 'complaint_date',
-    'generation_date', '_ingest_date',
+    'generation_date', '_ingest_date', 'is_repeat_contact', 'is_first_contact_resolution',
 ] %}
 
 with
 
 complaints as (
 
-    select * from {{ ref('int_complaints_enriched') }}
+    select * from {{ ref('int_complaint_repeat_contacts') }}
 
 ),
 

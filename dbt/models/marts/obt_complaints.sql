@@ -40,6 +40,8 @@ joined as (
         complaints.resolved_at,
         complaints.resolution_minutes,
         complaints.is_resolved,
+        complaints.is_repeat_contact,
+        complaints.is_first_contact_resolution,
         complaints.complaint_date,
         dates.year as complaint_year,
         dates.quarter as complaint_quarter,
