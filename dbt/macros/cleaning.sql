@@ -28,14 +28,16 @@
 
 
 {#-
-    An email trimmed, lower-cased and with the known domain typos fixed (gmial, hotmai, hotmaill,
-    a trailing .om); still not an address after that, it becomes null.
+    An email with every whitespace removed (stray spaces sit inside too), lower-cased (the typos
+    carry mixed case: GmaiL.om) and with the known domain typos fixed (gmial, hotmai, hotmaill, a
+    trailing .om); still not an address after that, it becomes null.
 -#}
 {% macro clean_email(column) -%}
     {%- set email -%}
         {{ coretelecoms.regex_replace(
             coretelecoms.regex_replace(
-                coretelecoms.regex_replace("lower(trim(" ~ column ~ "))", '@gmial[.]', '@gmail.'),
+                coretelecoms.regex_replace(
+                    "lower(" ~ coretelecoms.regex_replace(column, '[[:space:]]+', '') ~ ")", '@gmial[.]', '@gmail.'),
                 '@hotmai[l]*[.]', '@hotmail.'),
             '[.]om$', '.com') }}
     {%- endset -%}
@@ -57,10 +59,4 @@
             and {{ resolved_at }} >= {{ requested_at }}
             then cast({{ dbt.datediff(requested_at, resolved_at, 'second') }} / 60.0 as numeric(18, 2))
     end
-{%- endmacro %}
-
-
-{#- 'male' and ' MALE ' read the same; the domain itself is not fixed by the source. -#}
-{% macro proper_case(column) -%}
-    upper(substr({{ clean_text(column) }}, 1, 1)) || lower(substr({{ clean_text(column) }}, 2))
 {%- endmacro %}

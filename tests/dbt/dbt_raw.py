@@ -103,13 +103,15 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "gender", "date_of_birth", "signup_da
 def customers_day1() -> list[dict[str, Any]]:
     return _records(
         CUSTOMER_COLUMNS,
-        (C1, " Ann Lee ", "female", date(1990, 5, 1), date(2021, 1, 10), " Ann.Lee@GMIAL.om ",
+        (C1, " Ann Lee ", "F", date(1990, 5, 1), date(2021, 1, 10), " Ann.Lee@GMIAL.om ",
          "123 Oak St\nSpringfield, IL 62704"),
-        (C2, "Ben Ode", "MALE", date(1960, 2, 2), date(2022, 3, 4), "ben@hotmai.com", "9 Elm Rd\nAustin, tx 73301"),
+        (C2, "Ben Ode", "M", date(1960, 2, 2), date(2022, 3, 4), "ben@hotmai.com", "9 Elm Rd\nAustin, tx 73301"),
         (C3, "Cal Poe", "Male", date(2001, 7, 7), date(2023, 5, 6), "cal@hotmaill.com", ""),
         (C4, "Dee Ray", "Female", None, date(2024, 1, 1), "not-an-email", None),
         (C5, "Eve Yu", "", date(1985, 12, 31), date(2020, 6, 1), "", "1 Main St\nBoston, MA 02108"),
-        (C6, "Fay Oh", "Female", date(1999, 9, 9), date(2025, 1, 1), "fay@example.org", None),
+        # SOURCES.md's real shapes: a mixed-case typo, a military address
+        (C6, "Fay Oh", "female", date(1999, 9, 9), date(2025, 1, 1), "2772fay_oh525@GmaiL.om",
+         "PSC 2383, Box 3666\nAPO AA 12094"),
     )  # fmt: skip
 
 
@@ -126,11 +128,12 @@ def customers_day2() -> list[dict[str, Any]]:
 def agents_rows() -> list[dict[str, Any]]:
     return _records(
         ("agent_id", "name", "experience", "state"),
-        (1001, "Ada Ng", "Mid", "ca"),
-        (1002, "Bo Li", " mid-level ", "NY"),
-        (1003, "Cy Oz", "SENIOR", "TX"),
-        (1004, "Di Wu", "intern", "WA"),
-        (1005, "Ed Vo", "guru", "FL"),
+        # full state names, as the sheet really has them (SOURCES.md); one maps to nothing
+        (1001, "Ada Ng", "Mid", "California"),
+        (1002, "Bo Li", " mid-level ", " new york"),
+        (1003, "Cy Oz", "SENIOR", "Rhode Island"),
+        (1004, "Di Wu", "intern", "West Virginia"),
+        (1005, "Ed Vo", "guru", "Atlantis"),
     )
 
 
@@ -186,11 +189,11 @@ def posts(*rows: tuple[Any, ...]) -> list[dict[str, Any]]:
 def social_day1() -> list[dict[str, Any]]:
     return posts(
         ("SM1", C3, 1003, "Technician Support", "Resolved", "2025-11-20 08:00:00", "2025-11-20 09:30:00",
-         "Twitter ", DAY1),
+         "twitter ", DAY1),
         # unresolved: no resolution date; a media channel outside the canonical set
         ("SM2", C1, 1001, "Payments", "blocked ", "2025-11-19 23:00:00", None, "tiktok", DAY1),
         # no agent at all
-        ("SM3", C4, None, "NETWORK FAILURE", "Backlog", "2025-11-20 07:00:00", None, "facebook", DAY1),
+        ("SM3", C4, None, "NETWORK FAILURE", "Backlog", "2025-11-20 07:00:00", None, "Facebook", DAY1),
     )  # fmt: skip
 
 
@@ -264,11 +267,11 @@ EXPECTED_COMPLAINTS: dict[tuple[str, str], dict[str, Any]] = {
         ("call_center", "CL3"): (C2, 1002, "Router Delivery", "Resolved", 20.0, True, True, True, None, DAY1),
         ("call_center", "CL4"): (C3, 1003, "Unknown", "Unknown", 5.0, False, True, True, None, DAY1),
         ("call_center", "CL5"): (C5, 1005, "Technician Support", "Blocked", 1.5, False, True, True, None, DAY2),
-        ("social_media", "SM1"): (C3, 1003, "Technician Support", "Resolved", 90.0, True, True, True, "twitter",
+        ("social_media", "SM1"): (C3, 1003, "Technician Support", "Resolved", 90.0, True, True, True, "Twitter",
                                   DAY1),
         ("social_media", "SM2"): (C1, 1001, "Payments", "Resolved", 1560.0, True, True, True, "Unknown",
                                   date(2025, 11, 19)),
-        ("social_media", "SM3"): (C4, -1, "Network Failure", "Backlog", None, False, True, False, "facebook", DAY1),
+        ("social_media", "SM3"): (C4, -1, "Network Failure", "Backlog", None, False, True, False, "Facebook", DAY1),
         ("web_form", "WF1"): (C4, 1004, "Payments", "Resolved", 45.5, True, True, True, None, date(2025, 11, 19)),
         ("web_form", "WF2"): (C5, 1004, "Router Delivery", "Backlog", None, False, True, True, None, DAY1),
         ("web_form", "WF3"): (C2, 1003, "Technician Support", "In-Progress", None, False, True, True, None, DAY2),

@@ -33,9 +33,12 @@ def test_build_passes_and_counts_warnings(built):
         "fct_complaints_complaint_category_is_known",
         "fct_complaints_resolution_status_is_known",
         "stg_raw__agents_experience_level_is_known",
+        "stg_raw__agents_region_kind_is_known",
+        "stg_raw__customers_address_region_kind_is_known",
+        "stg_raw__customers_gender_is_known",
         "stg_raw__social_media_complaints_media_channel_is_known",
     )
-    assert result.tests_warned == 4
+    assert result.tests_warned == 7
     assert result.stale_sources == ()
     assert result.elapsed_seconds > 0
 
@@ -91,10 +94,17 @@ def test_dim_customers_latest_delivery_clean_emails_unknown_member(built):
         None,  # "not-an-email" and "" become null
     }
     assert rows[C4]["email"] is None and rows[C5]["email"] is None
-    assert (rows[C1]["customer_name"], rows[C1]["gender"]) == ("Ann Lee", "Female")
-    assert (rows[C1]["address_state"], rows[C1]["address_zip"]) == ("IL", "62704")
+    assert rows[C6]["email"] == "2772fay_oh525@gmail.com"  # GmaiL.om
+    assert (rows[C1]["customer_name"], rows[C1]["gender"]) == ("Ann Lee", "F")
+    assert {c: rows[c]["gender"] for c in (C2, C3, C5, C6)} == {C2: "M", C3: "M", C5: "Unknown", C6: "F"}
+    assert (rows[C1]["address_state"], rows[C1]["address_zip"], rows[C1]["address_region_kind"]) == (
+        "IL", "62704", "state")  # fmt: skip
     assert rows[C2]["address_state"] == "TX"
+    # A military address keeps its code, but is no state.
+    assert (rows[C6]["address_state"], rows[C6]["address_region_code"], rows[C6]["address_region_kind"]) == (
+        None, "AA", "military")  # fmt: skip
     assert rows[C3]["address"] is None  # empty string -> null
+    assert rows[C3]["address_region_kind"] == "unknown"
 
 
 def test_dim_agents_experience_levels_and_unknown_member(built):
@@ -108,7 +118,12 @@ def test_dim_agents_experience_levels_and_unknown_member(built):
         -1: "Unknown",
     }
     assert rows[-1]["is_unknown_member"] is True
-    assert rows[1001]["state"] == "CA"
+    # Full state names become USPS codes; one that maps to nothing stays visible and flagged.
+    assert {k: (v["state"], v["region_kind"]) for k, v in rows.items()} == {
+        1001: ("CA", "state"), 1002: ("NY", "state"), 1003: ("RI", "state"), 1004: ("WV", "state"),
+        1005: (None, "unknown"), -1: (None, "unknown"),
+    }  # fmt: skip
+    assert rows[1005]["state_as_delivered"] == "Atlantis"
 
 
 def test_dim_date_is_a_contiguous_iso_calendar(built):

@@ -14,6 +14,9 @@ unknown_member as (
         'Unknown agent' as agent_name,
         'Unknown' as experience_level,
         cast(null as {{ dbt.type_string() }}) as state,
+        cast(null as {{ dbt.type_string() }}) as region_code,
+        'unknown' as region_kind,
+        cast(null as {{ dbt.type_string() }}) as state_as_delivered,
         true as is_unknown_member
 
 ),
@@ -25,6 +28,9 @@ final as (
         agent_name,
         experience_level,
         state,
+        region_code,
+        region_kind,
+        state_as_delivered,
         false as is_unknown_member
     from agents
 

@@ -18,6 +18,8 @@ unknown_member as (
         cast(null as {{ dbt.type_string() }}) as email,
         cast(null as {{ dbt.type_string() }}) as address,
         cast(null as {{ dbt.type_string() }}) as address_state,
+        cast(null as {{ dbt.type_string() }}) as address_region_code,
+        'unknown' as address_region_kind,
         cast(null as {{ dbt.type_string() }}) as address_zip,
         true as is_unknown_member
 
@@ -34,6 +36,8 @@ final as (
         email,
         address,
         address_state,
+        address_region_code,
+        address_region_kind,
         address_zip,
         false as is_unknown_member
     from customers

@@ -77,11 +77,15 @@ joined as (
         end as customer_email_sha256,
         {{ regex_extract('customers.email', '@(.+)$', 1) }} as customer_email_domain,
         customers.address_state as customer_state,
+        customers.address_region_code as customer_region_code,
+        customers.address_region_kind as customer_region_kind,
 
         complaints.agent_id,
         complaints.has_known_agent,
         agents.experience_level as agent_experience_level,
-        agents.state as agent_state
+        agents.state as agent_state,
+        agents.region_code as agent_region_code,
+        agents.region_kind as agent_region_kind
 
     from complaints
     left join customers
