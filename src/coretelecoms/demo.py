@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from coretelecoms.extract.engine import ExtractSummary
+from coretelecoms.load.common import LoadSummary
 from coretelecoms.pipeline.runner import RunReport
 from coretelecoms.settings import Settings
 
@@ -22,15 +24,14 @@ def summarise(report: RunReport, settings: Settings) -> str:
     """A short table a person reads after `coretelecoms demo`."""
     lines = ["", "extract                 read   written  quarantined"]
     totals: dict[str, list[int]] = {}
-    for result in report.for_step("extract-"):
-        s = result.summary or {}
-        t = totals.setdefault(s.get("entity", result.step), [0, 0, 0])
-        t[0] += s.get("rows_read", 0)
-        t[1] += s.get("rows_written", 0)
-        t[2] += s.get("rows_quarantined", 0)
+    for s in report.summaries(ExtractSummary):
+        t = totals.setdefault(s.entity, [0, 0, 0])
+        t[0] += s.rows_read
+        t[1] += s.rows_written
+        t[2] += s.rows_quarantined
     for entity, (read, written, quarantined) in totals.items():
         lines.append(f"  {entity:<18} {read:>8} {written:>9} {quarantined:>12}")
-    loaded = sum((r.summary or {}).get("rows_loaded", 0) for r in report.for_step("load"))
+    loaded = sum(s.rows_loaded for s in report.summaries(LoadSummary))
     lines.append(f"load                    {loaded} rows into RAW")
     marts = _mart_counts(settings)
     if marts:

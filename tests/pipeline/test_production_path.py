@@ -103,7 +103,7 @@ def production_env(home, moto_port, fakesnow_port, web_forms_dsn, monkeypatch):
     s3.s3_client.cache_clear()
 
 
-def _step(*argv: str) -> dict:
+def _step(*argv: str):
     """One CLI step, in-process, reading its configuration from the environment like a container would."""
     return cli.main(args=["--log-level", "WARNING", *argv], standalone_mode=False, obj={})
 
@@ -154,10 +154,10 @@ def test_sources_to_raw_on_s3_and_snowflake_twice_with_identical_counts(producti
         for day in DATES:
             for name, entity in ENTITIES.items():
                 summary = _step("extract", name, "--date", day.isoformat())
-                assert summary["rows_read"] == summary["rows_written"] + summary["rows_quarantined"]
-                written[(entity.table, day)] = summary["rows_written"]
+                assert summary.rows_read == summary.rows_written + summary.rows_quarantined
+                written[(entity.table, day)] = summary.rows_written
             loaded = _step("load", "--date", day.isoformat())
-            assert loaded["missing"] == [] and loaded["warehouse"] == f"snowflake:fakesnow/{env['database']}"
+            assert loaded.missing == [] and loaded.warehouse == f"snowflake:fakesnow/{env['database']}"
         counts = _raw_counts(env)
         assert counts == written  # RAW holds exactly what the extracts wrote, per table and date
         passes.append(counts)

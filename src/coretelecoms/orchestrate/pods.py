@@ -24,7 +24,7 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from coretelecoms.orchestrate.config import SLACK_SECRET, SLACK_WEBHOOK_KEY, WorkflowConfig
-from coretelecoms.pipeline.steps import DATE, Step
+from coretelecoms.pipeline.steps import Step
 
 # A numeric id, so the kubelet can check runAsNonRoot without reading /etc/passwd; the images use it too.
 RUN_AS = 10001
@@ -182,15 +182,14 @@ def _credentials(image: str) -> tuple[list, list]:
 
 def takes_date(step: Step) -> bool:
     """A step that works on one run date (extracts, load), as opposed to one that works on everything (dbt)."""
-    return any(DATE in arg for arg in step.args)
+    return step.per_date
 
 
 def step_inputs(step: Step) -> list[str]:
     """The input parameters a step's template declares."""
     names = [RUN_DATE] if takes_date(step) else []
     names.append(TARGET)
-    if step.image == "dbt":
-        names.append(FULL_REFRESH)
+    names += [flag.name for flag in step.flags]
     return names
 
 
@@ -217,10 +216,8 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
         # The lineage run id stamped on every row is the Argo workflow's name: one id per run, all steps.
         Env(name="CORETELECOMS_RUN_ID", value="{{workflow.name}}"),
     ]
-    if step.image == "dbt":
-        # dbt's own variable for --full-refresh (read by dbtRunner like the flag), so the registry's
-        # arguments stay exactly the ones `coretelecoms run` uses.
-        env.append(Env(name="DBT_FULL_REFRESH", value=f"{{{{inputs.parameters.{FULL_REFRESH}}}}}"))
+    # A flag reaches the container as its variable, the default of the step command's --NAME option.
+    env += [Env(name=flag.env, value=f"{{{{inputs.parameters.{flag.name}}}}}") for flag in step.flags]
     return Container(
         name=step.name,
         image=config.image(step.image),

@@ -1,4 +1,4 @@
-"""User feedback: a progress bar in a terminal, structured (JSON) log lines in a pod."""
+"""The terminal and the log: live lines in a terminal, structured (JSON) log lines in a pod."""
 
 from __future__ import annotations
 
@@ -68,3 +68,31 @@ def row_progress(description: str, total: int | None = None) -> Iterator[Callabl
             log.info("%s: %d rows", description, state["rows"], extra={"fields": {"rows": state["rows"]}})
 
     yield advance
+
+
+def describe(summary: object) -> str:
+    """A step's outcome as one line a person reads (the JSON summary is for machines)."""
+    from coretelecoms.extract.engine import ExtractSummary
+    from coretelecoms.load.common import LoadSummary
+
+    if isinstance(summary, ExtractSummary):
+        line = (
+            f"extract {summary.entity} {summary.date}: read {summary.rows_read:,}, "
+            f"written {summary.rows_written:,}, quarantined {summary.rows_quarantined:,}"
+        )
+        if summary.drift_columns:
+            line += f"; new column(s) {', '.join(summary.drift_columns)} kept in the drift report"
+        return line
+    if isinstance(summary, LoadSummary):
+        missing = f"; missing {', '.join(summary.missing)}" if summary.missing else ""
+        return f"load {summary.date}: {summary.rows_loaded:,} rows into {summary.warehouse}{missing}"
+    counts = getattr(summary, "models_passed", None)
+    if counts is not None:  # a TransformResult (dbt is not importable everywhere)
+        s = summary
+        line = (
+            f"transform on {s.target}: {s.models_passed} models, {s.tests_passed} tests passed, "
+            f"{s.tests_warned} warned, {s.models_failed + s.tests_failed} failed, {s.skipped} skipped "
+            f"in {s.elapsed_seconds:.1f}s"
+        )
+        return line
+    return str(summary)
