@@ -110,6 +110,11 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # a bug or an environment problem: still one line, details at DEBUG
         log.debug("unexpected failure", exc_info=True)
+        from coretelecoms.lake.filesystem import s3_failure
+
+        if line := s3_failure(exc):  # any S3 error, from any step: one line naming bucket and key
+            click.echo(f"error: {line}", err=True)
+            sys.exit(1)
         click.echo(
             f"error: unexpected {type(exc).__name__}: {first_line(exc)} (re-run with --log-level DEBUG for details)",
             err=True,

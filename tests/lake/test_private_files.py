@@ -1,0 +1,32 @@
+"""Local lake and warehouse folders and files are readable by their owner only, whatever the umask."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from coretelecoms.lake.filesystem import private_dir, private_file
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_private_dir_creates_every_missing_parent_0700_and_leaves_existing_ones(tmp_path):
+    os.chmod(tmp_path, 0o755)
+    previous = os.umask(0o022)  # a typical, permissive umask
+    try:
+        target = private_dir(tmp_path / "home" / "lake" / "raw")
+        again = private_dir(target)  # idempotent
+    finally:
+        os.umask(previous)
+    assert again == target and target.is_dir()
+    assert [_mode(p) for p in (tmp_path / "home", tmp_path / "home" / "lake", target)] == [0o700] * 3
+    assert _mode(tmp_path) == 0o755  # not ours to change
+
+
+def test_private_file_is_0600(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"x")
+    os.chmod(path, 0o644)
+    assert _mode(private_file(path)) == 0o600
