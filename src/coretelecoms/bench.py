@@ -148,7 +148,7 @@ def bench_files(scale: float, home: Path) -> list[dict]:
 
     from coretelecoms.extract.engine import RunContext
     from coretelecoms.extract.files import source_file
-    from coretelecoms.extract.registry import extract
+    from coretelecoms.extract.sources import extract
     from coretelecoms.lake.filesystem import locate
     from coretelecoms.settings import Settings
     from coretelecoms.simulator.generate import GenerateConfig, generate

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     warehouse: Literal["duckdb", "snowflake"] = "duckdb"
     duckdb_path: Path | None = Field(default=None, description="DuckDB warehouse file")
     run_id: str | None = Field(default=None, description="lineage run id; the orchestrator's run name")
+    snapshot_min_ratio: float = Field(
+        default=0.9, ge=0, le=1, description="refuse a customers/agents snapshot below this share of the last one's rows"
+    )
+    max_quarantine_share: float = Field(
+        default=0.25, ge=0, le=1, description="refuse an extract that quarantines more than this share of its rows"
+    )
 
     @model_validator(mode="after")
     def _fill_embedded_defaults(self) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openpyxl
 from extract_helpers import read_partition
 
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 
 
 def test_xlsx_first_worksheet(settings, ctx):

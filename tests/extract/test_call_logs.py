@@ -8,7 +8,7 @@ import pytest
 from extract_helpers import CALL_HEADER, DAY, read_partition, write_source
 
 from coretelecoms.common.errors import SourceMissingError
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 
 GOOD = "{i},C{i},11111111-1111-1111-1111-11111111111{d},Payments,1001,2025-09-01 10:00:00,2025-09-01 10:30:00,Resolved,2025-11-20"
 

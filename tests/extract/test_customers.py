@@ -6,7 +6,7 @@ import datetime as dt
 
 from extract_helpers import read_partition, write_source
 
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 
 HEADER = "customer_id,name,Gender,DATE of biRTH,signup_date,email,address"
 

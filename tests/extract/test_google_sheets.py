@@ -24,7 +24,7 @@ from extract_helpers import read_partition
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract import google_sheets
 from coretelecoms.extract.google_sheets import parse_sheet
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-Agents"
 ACCOUNT = "coretelecoms-extract@coretelecoms-prod.iam.gserviceaccount.com"

@@ -10,7 +10,7 @@ from extract_helpers import read_partition, write_source
 
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract import json_columns, json_scan
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 
 KEY = "social_medias/media_complaint_day_2025-11-20.json"
 

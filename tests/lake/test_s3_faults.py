@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from coretelecoms.extract.engine import RunContext
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 from coretelecoms.lake import filesystem, s3
 from coretelecoms.lake.filesystem import locate
 from coretelecoms.settings import Settings
@@ -198,7 +198,9 @@ def test_extract_survives_s3_500_and_503_with_nothing_lost_or_duplicated(faulty_
     assert sorted(objects) == [
         "quarantine/call-logs/ingest_date=2025-11-20/part-00000.parquet",
         "quarantine/social-media/ingest_date=2025-11-20/part-00000.parquet",
+        "raw/call-logs/ingest_date=2025-11-20/_manifest.json",  # the commit marker, written last
         "raw/call-logs/ingest_date=2025-11-20/part-00000.parquet",
+        "raw/social-media/ingest_date=2025-11-20/_manifest.json",
         "raw/social-media/ingest_date=2025-11-20/part-00000.parquet",
     ]
     for head in objects.values():

@@ -9,7 +9,7 @@ import pytest
 
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.extract.engine import RunContext
-from coretelecoms.extract.registry import extract
+from coretelecoms.extract.sources import extract
 from coretelecoms.lake.filesystem import locate
 from coretelecoms.simulator.generate import GenerateConfig, generate
 

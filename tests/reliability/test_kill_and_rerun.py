@@ -70,7 +70,7 @@ def test_sigkill_mid_extract_then_rerun_converges(tmp_path):
     victim = _extract(home, lake)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until the temporary Parquet file has data in it
-        tmp_files = list((lake / "_tmp").glob("*.parquet")) if (lake / "_tmp").exists() else []
+        tmp_files = list((lake / "_tmp").rglob("*.parquet")) if (lake / "_tmp").exists() else []
         if any(f.stat().st_size > 0 for f in tmp_files):
             break
         assert victim.poll() is None, "extract finished before it could be killed; raise ROWS"

@@ -22,9 +22,12 @@ log = logging.getLogger("coretelecoms")
     "--date", "day", type=ISO_DATE, required=True, help="The ingest date (which daily file/table to read)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reconciliation summary as JSON.")
+@click.option("--accept-shrink", is_flag=True, help="Accept a snapshot far smaller than the last one (deliberate).")
 @SUMMARY_FILE
 @click.pass_context
-def extract(ctx: click.Context, entity: str, day: date, as_json: bool, summary_file: Path | None):
+def extract(
+    ctx: click.Context, entity: str, day: date, as_json: bool, accept_shrink: bool, summary_file: Path | None
+):
     """Extract ENTITY's source for --date into the lake (raw/ and quarantine/), atomically.
 
     The summary reconciles: rows_read = rows_written + rows_quarantined.
@@ -33,7 +36,9 @@ def extract(ctx: click.Context, entity: str, day: date, as_json: bool, summary_f
 
     settings = settings_of(ctx)
     with row_progress(f"extract {entity} {day}") as rows_done:
-        summary = tasks.extract(entity, day, settings, run_id=run_id_of(ctx), rows_done=rows_done)
+        summary = tasks.extract(
+            entity, day, settings, run_id=run_id_of(ctx), rows_done=rows_done, accept_shrink=accept_shrink
+        )
     log.info(describe(summary))
     emit(summary, as_json, summary_file)
     return summary

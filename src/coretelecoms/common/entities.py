@@ -45,8 +45,11 @@ class Entity:
     table: str  # RAW table name, e.g. "call_logs"
     system: str  # source system, one container image each: files, sheets, postgres
     key: str  # the source id column
+    location: str  # where the delivery lives in its system (SOURCES.md); `{date}` is the ingest date
     columns: tuple[Column, ...]
-    daily: bool  # one file/table a day, or a static snapshot re-delivered whole
+    # A snapshot is re-delivered whole (customers, agents): fingerprinted, stored only when it changed,
+    # and refused when it shrinks; the others deliver one file or table a day.
+    snapshot: bool = False
 
     @property
     def schema(self) -> pa.Schema:
@@ -63,6 +66,15 @@ class Entity:
         return [c.source for c in self.columns]
 
 
+# Where each source lives (SOURCES.md); paths are relative to the source bucket root.
+CUSTOMERS_KEY = "customers/customers_dataset.csv"
+CALL_LOGS_KEY = "call logs/call_logs_day_{date}.csv"
+SOCIAL_MEDIA_KEY = "social_medias/media_complaint_day_{date}.json"
+WEB_FORMS_SCHEMA = "customer_complaints"
+WEB_FORMS_TABLE = "Web_form_request_{date_underscored}"
+AGENTS_SHEET_TITLE = "CORETELECOMMS AGENTS"
+
+
 def _complaint_columns(id_column: Column, *extra: Column) -> tuple[Column, ...]:
     return (
         id_column,
@@ -75,10 +87,11 @@ def _complaint_columns(id_column: Column, *extra: Column) -> tuple[Column, ...]:
 
 CUSTOMERS = Entity(
     name="customers",
+    location=CUSTOMERS_KEY,
     table="customers",
     system="files",
     key="customer_id",
-    daily=False,
+    snapshot=True,
     columns=(
         Column("customer_id", "customer_id", required=True),
         Column("name", "name"),
@@ -91,10 +104,11 @@ CUSTOMERS = Entity(
 )
 AGENTS = Entity(
     name="agents",
+    location=AGENTS_SHEET_TITLE,
     table="agents",
     system="sheets",
     key="agent_id",
-    daily=False,
+    snapshot=True,
     columns=(
         Column("agent_id", "iD", pa.int64(), required=True),
         Column("name", "NamE"),
@@ -104,10 +118,10 @@ AGENTS = Entity(
 )
 CALL_LOGS = Entity(
     name="call-logs",
+    location=CALL_LOGS_KEY,
     table="call_logs",
     system="files",
     key="call_id",
-    daily=True,
     columns=_complaint_columns(
         Column("call_id", "call ID", required=True),
         Column("call_start_time", "call_start_time", TIMESTAMP),
@@ -118,10 +132,10 @@ CALL_LOGS = Entity(
 )
 SOCIAL_MEDIA = Entity(
     name="social-media",
+    location=SOCIAL_MEDIA_KEY,
     table="social_media_complaints",
     system="files",
     key="complaint_id",
-    daily=True,
     columns=_complaint_columns(
         Column("complaint_id", "complaint_id", required=True),
         Column("resolution_status", "resolutionstatus", low_cardinality=True),
@@ -133,10 +147,10 @@ SOCIAL_MEDIA = Entity(
 )
 WEB_FORMS = Entity(
     name="web-forms",
+    location=f"{WEB_FORMS_SCHEMA}.{WEB_FORMS_TABLE}",
     table="web_form_requests",
     system="postgres",
     key="request_id",
-    daily=True,
     columns=_complaint_columns(
         Column("request_id", "request_id", required=True),
         Column("resolution_status", "resolutionstatus", low_cardinality=True),
@@ -148,13 +162,6 @@ WEB_FORMS = Entity(
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in (CUSTOMERS, AGENTS, CALL_LOGS, SOCIAL_MEDIA, WEB_FORMS)}
 
-# Where each source lives (SOURCES.md); paths are relative to the source bucket root.
-CUSTOMERS_KEY = "customers/customers_dataset.csv"
-CALL_LOGS_KEY = "call logs/call_logs_day_{date}.csv"
-SOCIAL_MEDIA_KEY = "social_medias/media_complaint_day_{date}.json"
-WEB_FORMS_SCHEMA = "customer_complaints"
-WEB_FORMS_TABLE = "Web_form_request_{date_underscored}"
-AGENTS_SHEET_TITLE = "CORETELECOMMS AGENTS"
 
 # Canonical value domains (SOURCES.md); cleaning to them happens in dbt staging.
 COMPLAINT_CATEGORIES = ("Technician Support", "Network Failure", "Router Delivery", "Payments")

@@ -1,41 +1,32 @@
-"""The one extract engine every source shares: raw chunks → schema-on-write → atomic lake partitions."""
+"""The one extract engine every source shares: a delivery's raw chunks → schema-on-write → a published partition."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
 from coretelecoms.common.entities import Entity
 from coretelecoms.common.errors import PipelineError
+from coretelecoms.extract.fingerprint import Fingerprint
 from coretelecoms.extract.normalize import QUARANTINE_SCHEMA, drift_schema, map_headers, normalize
-from coretelecoms.extract.records import RawChunk
+from coretelecoms.extract.records import Delivery
 from coretelecoms.lake import layout
 from coretelecoms.lake.filesystem import Location
-from coretelecoms.lake.writer import ParquetPublisher, remove_if_exists
+from coretelecoms.lake.manifest import (
+    PartitionManifest,
+    latest_manifest_before,
+    relative_key,
+    remove_manifest,
+    write_manifest,
+)
+from coretelecoms.lake.writer import ParquetPublisher, clear_scratch, remove_if_exists
 
 Progress = Callable[[int], None]
-
-
-@dataclass
-class ExtractSummary:
-    """What one extract did; `--json` prints it and it reconciles: read = written + quarantined."""
-
-    entity: str
-    date: str
-    rows_read: int = 0
-    rows_written: int = 0
-    rows_quarantined: int = 0
-    outputs: list[str] = field(default_factory=list)
-    quarantine: list[str] = field(default_factory=list)
-    source: str = ""
-    drift_columns: list[str] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=False)
+ExtractSummary = PartitionManifest  # what an extract returns is the manifest it published
 
 
 @dataclass(frozen=True)
@@ -47,6 +38,19 @@ class RunContext:
     run_id: str
     kms_key_id: str | None = None
     ingested_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    accept_shrink: bool = False  # `extract --accept-shrink`: a smaller snapshot is deliberate
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When a delivery is refused rather than published (settings, so a deployment can tune them)."""
+
+    max_quarantine_share: float = 0.25
+    snapshot_min_ratio: float = 0.9
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(settings.max_quarantine_share, settings.snapshot_min_ratio)
 
 
 def _with_lineage(batch: pa.RecordBatch, schema: pa.Schema, source: str, ctx: RunContext) -> pa.RecordBatch:
@@ -64,60 +68,154 @@ def _lineage_schema(base: pa.Schema, entity_schema: pa.Schema) -> pa.Schema:
     return pa.schema(list(base) + [f for f in entity_schema if f.name.startswith("_")])
 
 
+class _Partition:
+    """The three files of one partition, written to scratch and published together or not at all."""
+
+    def __init__(self, entity: Entity, extra: tuple[str, ...], ctx: RunContext):
+        lake, day = ctx.lake, ctx.day
+        self.scratch = layout.scratch(lake, entity.name, day)
+        clear_scratch(self.scratch)  # what a killed earlier run of this partition left behind
+        q_folder = layout.partition(lake, layout.QUARANTINE, entity.name, day)
+        self.q_schema = _lineage_schema(QUARANTINE_SCHEMA, entity.schema)
+        self.d_schema = _lineage_schema(drift_schema(extra), entity.schema)
+        options = {"kms_key_id": ctx.kms_key_id, "scratch": self.scratch}
+        data_target = layout.data_file(lake, entity.name, day)
+        self.data = ParquetPublisher(lake, data_target, entity.schema, dictionary=entity.dictionary_columns, **options)
+        self.quarantine = ParquetPublisher(lake, q_folder.join(layout.DATA_FILE), self.q_schema, **options)
+        self.drift = ParquetPublisher(lake, q_folder.join(layout.DRIFT_FILE), self.d_schema, **options)
+        self.has_drift = bool(extra)
+
+    @property
+    def writers(self) -> tuple[ParquetPublisher, ...]:
+        return (self.data, self.quarantine, self.drift)
+
+    def publish(self, lake: Location) -> tuple[list[str], list[str]]:
+        """Move the files into place; returns (outputs, quarantine) as lake-relative keys."""
+        self.data.publish()
+        self.quarantine.publish()
+        quarantine = [self.quarantine.target]
+        if self.has_drift:
+            self.drift.publish()
+            quarantine.append(self.drift.target)
+        else:
+            self.drift.abort()
+            remove_if_exists(self.drift.target)  # a re-run without drift must not keep an old report
+        return [relative_key(lake, self.data.target)], [relative_key(lake, t) for t in quarantine]
+
+    def discard(self) -> None:
+        """Drop everything this run wrote, and the files of a previous run (an unchanged snapshot stores none)."""
+        for writer in self.writers:
+            writer.abort()
+            remove_if_exists(writer.target)
+
+    def abort(self) -> None:
+        for writer in self.writers:
+            writer.abort()
+
+
+def _check_quarantine_share(manifest: PartitionManifest, limits: Limits) -> None:
+    """A day that is mostly quarantine is a broken delivery, not a day with a few bad rows."""
+    if not manifest.rows_read:
+        return
+    share = manifest.rows_quarantined / manifest.rows_read
+    if share > limits.max_quarantine_share:
+        reason, count = next(iter(manifest.quarantine_reasons.items()))
+        raise PipelineError(
+            f"{manifest.entity} {manifest.date}: {manifest.rows_quarantined} of {manifest.rows_read} rows "
+            f"quarantined ({share:.0%}, above the limit CORETELECOMS_MAX_QUARANTINE_SHARE="
+            f"{limits.max_quarantine_share:g}); commonest reason: {reason} ({count} rows); nothing published"
+        )
+
+
+def _check_snapshot(
+    manifest: PartitionManifest, previous: PartitionManifest | None, ctx: RunContext, limits: Limits
+) -> bool:
+    """True when the snapshot repeats the last stored delivery; raises when it shrank without consent."""
+    if previous is None:
+        return False
+    if previous.fingerprint == manifest.fingerprint:
+        return True
+    floor = limits.snapshot_min_ratio * previous.rows_read
+    if manifest.rows_read < floor and not ctx.accept_shrink:
+        raise PipelineError(
+            f"{manifest.entity} {manifest.date}: the delivery has {manifest.rows_read} rows, "
+            f"{manifest.rows_read / max(previous.rows_read, 1):.0%} of the {previous.rows_read} of the last "
+            f"accepted one ({previous.stored_date}), below CORETELECOMS_SNAPSHOT_MIN_RATIO="
+            f"{limits.snapshot_min_ratio:g}; refused as truncated, nothing published "
+            "(re-run with --accept-shrink if the shrink is deliberate)"
+        )
+    return False
+
+
+def _unchanged(manifest: PartitionManifest, stored: PartitionManifest) -> None:
+    """The delivery of `stored` again: publish its figures, store nothing (the dimension reads that delivery)."""
+    manifest.unchanged_since = stored.stored_date
+    manifest.rows_read, manifest.rows_written = stored.rows_read, stored.rows_written
+    manifest.rows_quarantined = stored.rows_quarantined
+    manifest.quarantine_reasons, manifest.drift_columns = dict(stored.quarantine_reasons), list(stored.drift_columns)
+    manifest.outputs, manifest.quarantine = [], []
+
+
 def extract_to_lake(
     entity: Entity,
-    source: str,
-    headers: list[str],
-    chunks: Iterable[RawChunk],
+    delivery: Delivery,
     ctx: RunContext,
+    limits: Limits | None = None,
     progress: Progress | None = None,
-) -> ExtractSummary:
-    """Normalise every chunk and publish the day's data, quarantine and drift files atomically.
+) -> PartitionManifest:
+    """Normalise every chunk of the delivery and publish the day's partition, manifest last.
 
-    Nothing is published unless the whole source was read: a failure part-way (unreadable or
-    truncated input, a killed process) leaves the lake exactly as it was.
+    Nothing is published unless the whole source was read, reconciles and passes the limits: a
+    failure part-way (unreadable, truncated or mostly-bad input, a killed process) leaves the
+    published partition as it was.
     """
-    header_map = map_headers(entity, headers, source)
-    summary = ExtractSummary(
-        entity=entity.name, date=ctx.day.isoformat(), source=source, drift_columns=list(header_map.extra)
-    )
-    lake = ctx.lake
-    data_target = layout.data_file(lake, entity.name, ctx.day)
-    q_folder = layout.partition(lake, layout.QUARANTINE, entity.name, ctx.day)
-    q_schema = _lineage_schema(QUARANTINE_SCHEMA, entity.schema)
-    d_schema = _lineage_schema(drift_schema(header_map.extra), entity.schema)
-
-    data = ParquetPublisher(
-        lake, data_target, entity.schema, kms_key_id=ctx.kms_key_id, dictionary=entity.dictionary_columns
-    )
-    quarantine = ParquetPublisher(lake, q_folder.join(layout.DATA_FILE), q_schema, kms_key_id=ctx.kms_key_id)
-    drift = ParquetPublisher(lake, q_folder.join(layout.DRIFT_FILE), d_schema, kms_key_id=ctx.kms_key_id)
-    writers = (data, quarantine, drift)
+    limits = limits or Limits()
+    source = delivery.source
+    header_map = map_headers(entity, delivery.headers, source)
+    manifest = PartitionManifest(
+        entity=entity.name, date=ctx.day.isoformat(), run_id=ctx.run_id, source=source,
+        drift_columns=list(header_map.extra),
+    )  # fmt: skip
+    fingerprint = Fingerprint(delivery.headers) if entity.snapshot else None
+    reasons: Counter[str] = Counter()
+    partition = _Partition(entity, header_map.extra, ctx)
     try:
-        for chunk in chunks:
+        for chunk in delivery.chunks:
+            if fingerprint is not None:
+                fingerprint.update(chunk)
             result = normalize(entity, header_map, chunk)
-            data.write(_with_lineage(result.valid, entity.schema, source, ctx))
-            quarantine.write(_with_lineage(result.quarantined, q_schema, source, ctx))
+            partition.data.write(_with_lineage(result.valid, entity.schema, source, ctx))
+            partition.quarantine.write(_with_lineage(result.quarantined, partition.q_schema, source, ctx))
             if result.drift is not None:
-                drift.write(_with_lineage(result.drift, d_schema, source, ctx))
-            summary.rows_read += chunk.batch.num_rows + len(chunk.rejects)
+                partition.drift.write(_with_lineage(result.drift, partition.d_schema, source, ctx))
+            reasons.update(result.reason_kinds)
+            read = chunk.batch.num_rows + len(chunk.rejects)
+            manifest.rows_read += read
             if progress:
-                progress(chunk.batch.num_rows + len(chunk.rejects))
-        if summary.rows_read != data.rows + quarantine.rows:  # never publish a day that lost rows
+                progress(read)
+        manifest.rows_written = partition.data.rows
+        manifest.rows_quarantined = partition.quarantine.rows
+        manifest.quarantine_reasons = dict(reasons.most_common())
+        if manifest.rows_read != manifest.rows_written + manifest.rows_quarantined:  # never publish lost rows
             raise PipelineError(
-                f"{source}: read {summary.rows_read} rows but wrote {data.rows} and quarantined {quarantine.rows}"
+                f"{source}: read {manifest.rows_read} rows but wrote {manifest.rows_written} "
+                f"and quarantined {manifest.rows_quarantined}"
             )
-        summary.outputs.append(data.publish())
-        summary.quarantine.append(quarantine.publish())
-        if header_map.extra:
-            summary.quarantine.append(drift.publish())
+        unchanged = False
+        if fingerprint is not None:
+            manifest.fingerprint = fingerprint.hexdigest()
+            previous = latest_manifest_before(ctx.lake, entity.name, ctx.day)
+            unchanged = _check_snapshot(manifest, previous, ctx, limits)
+        if not unchanged:
+            _check_quarantine_share(manifest, limits)
+        remove_manifest(ctx.lake, entity.name, ctx.day)  # invisible from here until the new manifest lands
+        if unchanged:
+            partition.discard()
+            _unchanged(manifest, previous)
         else:
-            drift.abort()
-            remove_if_exists(drift.target)  # a re-run without drift must not keep an old report
+            manifest.outputs, manifest.quarantine = partition.publish(ctx.lake)
     except BaseException:
-        for writer in writers:
-            writer.abort()
+        partition.abort()
         raise
-    summary.rows_written = data.rows
-    summary.rows_quarantined = quarantine.rows
-    return summary
+    write_manifest(ctx.lake, manifest, kms_key_id=ctx.kms_key_id)
+    return manifest

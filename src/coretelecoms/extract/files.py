@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pyarrow as pa
 
-from coretelecoms.common.entities import (
-    CALL_LOGS,
-    CALL_LOGS_KEY,
-    CUSTOMERS,
-    CUSTOMERS_KEY,
-    SOCIAL_MEDIA,
-    SOCIAL_MEDIA_KEY,
-    Entity,
-)
+from coretelecoms.common.entities import CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA, Entity
 from coretelecoms.common.errors import PipelineError, SourceMissingError
 from coretelecoms.extract.csv_stream import CsvChunks
-from coretelecoms.extract.engine import ExtractSummary, Progress, RunContext, extract_to_lake
 from coretelecoms.extract.json_columns import ColumnJsonChunks
+from coretelecoms.extract.records import Delivery
 from coretelecoms.lake.filesystem import Location, locate
-
-KEYS: dict[str, str] = {
-    CUSTOMERS.name: CUSTOMERS_KEY,
-    CALL_LOGS.name: CALL_LOGS_KEY,
-    SOCIAL_MEDIA.name: SOCIAL_MEDIA_KEY,
-}
+from coretelecoms.settings import Settings
 
 
 def source_file(bucket_url: str, entity: Entity, day: date) -> Location:
-    """Where the entity's file for `day` lives in the source bucket (SOURCES.md)."""
-    return locate(bucket_url).join(KEYS[entity.name].format(date=day.isoformat()))
+    """Where the entity's file for `day` lives in the source bucket (its location, `{date}` filled in)."""
+    return locate(bucket_url).join(entity.location.format(date=day.isoformat()))
 
 
 def _open(location: Location) -> pa.NativeFile:
@@ -42,14 +31,26 @@ def _open(location: Location) -> pa.NativeFile:
         raise PipelineError(f"cannot read {location.url}: {exc}") from exc
 
 
-def extract_file(
-    entity: Entity, bucket_url: str, ctx: RunContext, progress: Progress | None = None
-) -> ExtractSummary:
-    """Extract one source-bucket file into the lake for ctx.day."""
-    location = source_file(bucket_url, entity, ctx.day)
+@contextmanager
+def _open_file(
+    settings: Settings, entity: Entity, day: date, reader: Callable[[pa.NativeFile, str], CsvChunks | ColumnJsonChunks]
+) -> Iterator[Delivery]:
+    location = source_file(settings.source_url, entity, day)
     with _open(location) as stream:
-        if entity is SOCIAL_MEDIA:
-            chunks = ColumnJsonChunks(stream, location.url)
-        else:
-            chunks = CsvChunks(stream, location.url)
-        return extract_to_lake(entity, location.url, chunks.headers, chunks, ctx, progress)
+        chunks = reader(stream, location.url)
+        yield Delivery(location.url, chunks.headers, chunks)
+
+
+def open_customers(settings: Settings, day: date):
+    """The customers snapshot: one CSV, re-delivered whole (the date does not change the file)."""
+    return _open_file(settings, CUSTOMERS, day, CsvChunks)
+
+
+def open_call_logs(settings: Settings, day: date):
+    """The day's call-log CSV (note the space in `call logs/`)."""
+    return _open_file(settings, CALL_LOGS, day, CsvChunks)
+
+
+def open_social_media(settings: Settings, day: date):
+    """The day's social-media complaints, pandas' column-oriented JSON."""
+    return _open_file(settings, SOCIAL_MEDIA, day, ColumnJsonChunks)

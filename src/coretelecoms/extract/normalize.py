@@ -156,17 +156,22 @@ class Normalized:
     valid: pa.RecordBatch  # canonical columns only (lineage is added by the engine)
     quarantined: pa.RecordBatch  # QUARANTINE_SCHEMA
     drift: pa.RecordBatch | None  # drift_schema(), the unknown columns' values of the kept rows
+    reason_kinds: list[str]  # one per quarantined row: its reason without the value, for the manifest's counts
 
 
-def _reason(column: Column, value: str | None) -> str:
-    if column.required and (value is None or not value.strip()):
-        return f"empty {column.name}"
-    expected = {
+def _expected(column: Column) -> str:
+    return {
         "int64": "an integer",
         "timestamp[us]": "a timestamp YYYY-MM-DD HH:MM:SS",
         "date32[day]": "a date YYYY-MM-DD",
     }.get(str(column.type), str(column.type))
-    return f"{column.name} {value!r} is not {expected}"
+
+
+def _reason(column: Column, value: str | None) -> tuple[str, str]:
+    """(the reason, with the value; its kind, without it, so equal faults count together)."""
+    if column.required and (value is None or not value.strip()):
+        return f"empty {column.name}", f"empty {column.name}"
+    return f"{column.name} {value!r} is not {_expected(column)}", f"{column.name} is not {_expected(column)}"
 
 
 def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized:
@@ -193,6 +198,7 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
         bad_rows, keep = [], None
 
     quarantine_rows = []
+    kinds: list[str] = []
     if bad_rows:
         # Only the failing rows are converted to Python, in one go: they are few.
         taken = pa.array(bad_rows, pa.int64())
@@ -201,10 +207,12 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
         for k, (i, record) in enumerate(zip(bad_rows, records, strict=True)):
             reasons = [_reason(c, record[h]) for c, h, flags in masks if flags[k]]
             quarantine_rows.append(
-                (chunk.location(i), "; ".join(reasons), json.dumps(record, ensure_ascii=False))
+                (chunk.location(i), "; ".join(r for r, _ in reasons), json.dumps(record, ensure_ascii=False))
             )
+            kinds.append("; ".join(kind for _, kind in reasons))
     for reject in chunk.rejects:
         quarantine_rows.append((reject.location, reject.reason, reject.raw))
+        kinds.append(reject.kind or reject.reason)
 
     valid = pa.RecordBatch.from_arrays(
         [typed[c.name] for c in entity.columns], names=[c.name for c in entity.columns]
@@ -225,7 +233,7 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
         ],
         schema=QUARANTINE_SCHEMA,
     )
-    return Normalized(valid, quarantined, drift)
+    return Normalized(valid, quarantined, drift, kinds)
 
 
 def _drift(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> pa.RecordBatch:

@@ -1,7 +1,8 @@
-"""What a source reader hands the engine: raw string batches with their locations, and rejected records."""
+"""What a source hands the engine: a delivery of raw string batches with their locations, and rejected records."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ class Reject:
     location: str
     raw: str
     reason: str
+    kind: str = ""  # the reason without its particulars (counted in the manifest); the reason when empty
 
 
 @dataclass
@@ -48,3 +50,12 @@ class RawChunk:
     def location(self, i: int) -> str:
         number = int(self.row_numbers[i]) if self.row_numbers is not None else self.first_row + i
         return f"{self.row_label} {number}"
+
+
+@dataclass
+class Delivery:
+    """One day's delivery of one source, opened: where it came from, its header as delivered, its chunks."""
+
+    source: str  # file URL or schema.table, as lineage and messages name it
+    headers: list[str]
+    chunks: Iterable[RawChunk]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from coretelecoms.common.entities import AGENTS
 from coretelecoms.common.errors import PipelineError, SourceMissingError
 from coretelecoms.extract.csv_stream import CsvChunks
-from coretelecoms.extract.engine import ExtractSummary, Progress, RunContext, extract_to_lake
-from coretelecoms.extract.records import RawChunk
-from coretelecoms.lake.filesystem import locate
+from coretelecoms.extract.records import Delivery, RawChunk
+from coretelecoms.lake.filesystem import Location, locate
+from coretelecoms.settings import Settings
 
 CHUNK_ROWS = 10_000
 LOCAL_SUFFIXES = (".xlsx", ".csv")
@@ -55,7 +56,8 @@ def _chunk(headers: list[str], rows: list[list[str]], numbers: list[int]) -> Raw
     )
 
 
-def _extract_xlsx(path: Path, ctx: RunContext, progress: Progress | None) -> ExtractSummary:
+@contextmanager
+def _xlsx_delivery(path: Path) -> Iterator[Delivery]:
     import openpyxl
 
     try:
@@ -71,28 +73,36 @@ def _extract_xlsx(path: Path, ctx: RunContext, progress: Progress | None) -> Ext
         headers = [_cell_text(h) for h in header_row]
         while headers and headers[-1] == "":
             headers.pop()  # trailing empty header cells are formatting, not columns
-        source = f"{path}#{sheet.title}"
-        return extract_to_lake(AGENTS, source, headers, _rows_to_chunks(headers, rows, 2), ctx, progress)
+        yield Delivery(f"{path}#{sheet.title}", headers, _rows_to_chunks(headers, rows, 2))
     finally:
         workbook.close()
 
 
-def extract_agents(
-    sheet: str, ctx: RunContext, progress: Progress | None = None, credentials: Path | None = None
-) -> ExtractSummary:
-    """Extract the agents roster: a Google Sheet id through the Sheets API, or a local stand-in file."""
-    if sheet.lower().endswith(LOCAL_SUFFIXES):
-        location = locate(sheet if "://" in sheet else Path(sheet).expanduser().resolve().as_uri())
-        if not location.exists():
-            raise SourceMissingError(f"agents sheet stand-in not found: {location.url}")
-        if sheet.lower().endswith(".csv"):
-            with location.fs.open_input_stream(location.path) as stream:
-                chunks = CsvChunks(stream, location.url)
-                return extract_to_lake(AGENTS, location.url, chunks.headers, chunks, ctx, progress)
-        if location.is_s3:
-            raise PipelineError("an .xlsx agents stand-in must be a local file")
-        return _extract_xlsx(Path(location.path), ctx, progress)
+@contextmanager
+def _csv_delivery(location: Location) -> Iterator[Delivery]:
+    with location.fs.open_input_stream(location.path) as stream:
+        chunks = CsvChunks(stream, location.url)
+        yield Delivery(location.url, chunks.headers, chunks)
+
+
+@contextmanager
+def _api_delivery(sheet: str, credentials: Path | None) -> Iterator[Delivery]:
     from coretelecoms.extract.google_sheets import fetch_sheet_rows
 
     headers, rows, source = fetch_sheet_rows(sheet, credentials)
-    return extract_to_lake(AGENTS, source, headers, _rows_to_chunks(headers, rows, 2), ctx, progress)
+    yield Delivery(source, headers, _rows_to_chunks(headers, rows, 2))
+
+
+def open_agents(settings: Settings, day: date) -> AbstractContextManager[Delivery]:
+    """The agents roster (a snapshot: the date does not change it): a Google Sheet id, or a local stand-in."""
+    sheet = settings.agents_sheet
+    if not sheet.lower().endswith(LOCAL_SUFFIXES):
+        return _api_delivery(sheet, settings.google_credentials)
+    location = locate(sheet if "://" in sheet else Path(sheet).expanduser().resolve().as_uri())
+    if not location.exists():
+        raise SourceMissingError(f"agents sheet stand-in not found: {location.url}")
+    if sheet.lower().endswith(".csv"):
+        return _csv_delivery(location)
+    if location.is_s3:
+        raise PipelineError("an .xlsx agents stand-in must be a local file")
+    return _xlsx_delivery(Path(location.path))

@@ -10,6 +10,7 @@ RAW = "raw"
 QUARANTINE = "quarantine"
 DATA_FILE = "part-00000.parquet"  # one deterministic name per partition: a re-run overwrites, never adds
 DRIFT_FILE = "drift-00000.parquet"
+TMP_DIR = "_tmp"  # unfinished files: never read, cleared by the next run of the same partition
 
 
 def partition(lake: Location, zone: str, entity: str, day: date) -> Location:
@@ -32,3 +33,8 @@ def list_parquet(folder: Location) -> list[Location]:
         i.base_name for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(".parquet")
     )
     return [folder.join(n) for n in names]
+
+
+def scratch(lake: Location, entity: str, day: date) -> Location:
+    """Where one partition's unfinished files are written (same filesystem as the lake, so renames are atomic)."""
+    return lake.join(TMP_DIR, entity, day.isoformat())

@@ -2,7 +2,8 @@
 
 A reader never sees a half-written file: locally the finished file is renamed into place (atomic on
 one filesystem); on S3 it is uploaded as one object, which becomes visible only once complete. A
-step killed mid-write leaves at most an orphan under `_tmp/`, which no reader looks at.
+step killed mid-write leaves at most an orphan under `_tmp/`, which no reader looks at and the next run of
+the same partition clears.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coretelecoms.lake.filesystem import Location
-
-TMP_DIR = "_tmp"
+from coretelecoms.lake.layout import TMP_DIR
 ROW_GROUP_ROWS = 64 * 1024  # bounds what the writer buffers: peak RSS stays under 300 MB (bench.py)
 
 
@@ -33,6 +33,7 @@ class ParquetPublisher:
         *,
         kms_key_id: str | None = None,
         dictionary: list[str] | bool = True,
+        scratch: Location | None = None,
     ):
         self.target = target
         self.schema = schema
@@ -44,7 +45,7 @@ class ParquetPublisher:
             self._tmp = Path(name)
         else:
             # Same filesystem as the target, so the final rename is atomic.
-            tmp_dir = Path(lake.join(TMP_DIR).path)
+            tmp_dir = Path((scratch or lake.join(TMP_DIR)).path)
             tmp_dir.mkdir(parents=True, exist_ok=True)
             self._tmp = tmp_dir / f"{uuid.uuid4().hex}.parquet"
         self._writer = pq.ParquetWriter(
@@ -104,5 +105,35 @@ class ParquetPublisher:
 
 def remove_if_exists(target: Location) -> None:
     """Delete a file a previous run published but this run does not produce (keeps re-runs convergent)."""
-    if target.exists():
+    if target.is_s3:
+        # boto3, not pyarrow: pyarrow's delete_file leaves an empty "folder/" marker object behind, and
+        # DeleteObject of an absent key succeeds, so no existence check (one round trip fewer) is needed.
+        from coretelecoms.lake.s3 import s3_client
+
+        bucket, _, key = target.path.partition("/")
+        s3_client().delete_object(Bucket=bucket, Key=key)
+    elif target.exists():
         target.fs.delete_file(target.path)
+
+
+def clear_scratch(scratch: Location, *, stale_after_s: float = 3600) -> None:
+    """Remove what a killed earlier run left behind: a partition's scratch folder and stale system temp files.
+
+    The scratch folder belongs to one entity and date, so clearing it cannot touch a concurrent
+    extract of another partition. S3 uploads and JSON spills stage in the system temp directory,
+    shared by every process: only entries untouched for `stale_after_s` are taken as abandoned.
+    """
+    import shutil
+    import time
+
+    if not scratch.is_s3:
+        shutil.rmtree(scratch.path, ignore_errors=True)
+    cutoff = time.time() - stale_after_s
+    temp = Path(tempfile.gettempdir())
+    leftovers = [*temp.glob("coretelecoms-json-*"), *temp.glob("coretelecoms-*.parquet"), *temp.glob("coretelecoms-*.json")]
+    for entry in leftovers:
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        except OSError:
+            continue  # another process removed it first

@@ -49,14 +49,16 @@ def new_run_id() -> str:
 
 
 def extract(
-    entity: str, day: date, settings: Settings, *, run_id: str, rows_done: RowsDone | None = None
+    entity: str, day: date, settings: Settings, *, run_id: str, rows_done: RowsDone | None = None,
+    accept_shrink: bool = False,
 ) -> ExtractSummary:
     """Extract `entity`'s source for `day` into the lake (raw/ and quarantine/), published atomically."""
     from coretelecoms.extract.engine import RunContext
-    from coretelecoms.extract.registry import extract as extract_entity
+    from coretelecoms.extract.sources import extract as extract_entity
     from coretelecoms.lake.filesystem import locate
 
-    context = RunContext(lake=locate(settings.lake_url), day=day, run_id=run_id, kms_key_id=settings.lake_kms_key_id)
+    context = RunContext(lake=locate(settings.lake_url), day=day, run_id=run_id, kms_key_id=settings.lake_kms_key_id,
+                         accept_shrink=accept_shrink)  # fmt: skip
     return extract_entity(entity, settings, context, rows_done)
 
 
