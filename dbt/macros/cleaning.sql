@@ -60,3 +60,29 @@
             then cast({{ dbt.datediff(requested_at, resolved_at, 'second') }} / 60.0 as numeric(18, 2))
     end
 {%- endmacro %}
+
+
+{#-
+    A timestamp or date inside the calendar of dim_date (vars date_spine_start, inclusive, to
+    date_spine_end, exclusive), else null: one call dated 2999-12-31 or 1900-01-01 must not fail
+    every later build on the dim_date relationship. Staging flags the row (date_out_of_window),
+    a warning-level test counts it, and the complaint still flows with its delivery day.
+-#}
+{% macro within_calendar(column) -%}
+    case
+        when {{ column }} >= cast('{{ var("date_spine_start") }}' as date)
+            and {{ column }} < cast('{{ var("date_spine_end") }}' as date)
+            then {{ column }}
+    end
+{%- endmacro %}
+
+
+{#- True when any of `columns` holds a value outside the calendar (see within_calendar). -#}
+{% macro outside_calendar(columns) -%}
+    (
+    {%- for column in columns %}
+        ({{ column }} is not null and {{ coretelecoms.within_calendar(column) }} is null)
+        {{- " or" if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}

@@ -14,9 +14,11 @@ renamed as (
         agent_id,
         {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
         {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
-        call_start_time,
-        call_end_time,
-        generation_date,
+        -- Out-of-calendar dates (2999-12-31, 1900-01-01) become null and the row is flagged.
+        {{ within_calendar('call_start_time') }} as call_start_time,
+        {{ within_calendar('call_end_time') }} as call_end_time,
+        {{ within_calendar('generation_date') }} as generation_date,
+        {{ outside_calendar(['call_start_time', 'call_end_time', 'generation_date']) }} as date_out_of_window,
         _ingest_date,
         _loaded_at
 
