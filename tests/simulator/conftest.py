@@ -23,13 +23,16 @@ def sources_pg(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def heavy_run(tmp_path_factory: pytest.TempPathFactory, sources_pg: str) -> Run:
-    """Four days at scale 1 with every mess frequent; web forms on 2025-11-20..23."""
+    """Four days at scale 2 with every mess frequent; web forms on 2025-11-20..23.
+
+    Scale 2 so that even the smallest channel (social media, ~38 a day) carries every mess.
+    """
     return run_sources(
-        tmp_path_factory.mktemp("heavy"), sources_pg, date(2025, 11, 20), 4, rates=HEAVY, seed=7
+        tmp_path_factory.mktemp("heavy"), sources_pg, date(2025, 11, 20), 4, scale=2, rates=HEAVY, seed=7
     )
 
 
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory: pytest.TempPathFactory, sources_pg: str) -> Run:
-    """Three days at scale 0.5 with the default rates, as the demo runs; web forms on 2026-01-10..12."""
-    return run_sources(tmp_path_factory.mktemp("default"), sources_pg, date(2026, 1, 10), 3, scale=0.5)
+    """Three days at scale 1 with the default rates, as the demo runs; web forms on 2026-01-10..12."""
+    return run_sources(tmp_path_factory.mktemp("default"), sources_pg, date(2026, 1, 10), 3)

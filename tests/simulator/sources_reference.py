@@ -16,7 +16,7 @@ from pathlib import Path
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-INTEGER = re.compile(r"[+-]?\d+")
+INTEGER = re.compile(r"[+-]?\d+(\.0+)?")  # `1035.0`: an integer pandas wrote as a float
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,142 @@ def reason(entity: str, record: dict | None) -> str | None:
             return "date"
     for column in rule.integers:
         value = record.get(column)
-        if isinstance(value, int):
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
             continue
         value = _text(value)
         if value and not INTEGER.fullmatch(value):
             return "integer"
     return None
+
+
+# The 50 states and DC by their full names (SOURCES.md: agents' `state`), spelt out here independently.
+US_STATE_NAMES = frozenset(
+    [
+        "Alabama",
+        "Alaska",
+        "Arizona",
+        "Arkansas",
+        "California",
+        "Colorado",
+        "Connecticut",
+        "Delaware",
+        "District of Columbia",
+        "Florida",
+        "Georgia",
+        "Hawaii",
+        "Idaho",
+        "Illinois",
+        "Indiana",
+        "Iowa",
+        "Kansas",
+        "Kentucky",
+        "Louisiana",
+        "Maine",
+        "Maryland",
+        "Massachusetts",
+        "Michigan",
+        "Minnesota",
+        "Mississippi",
+        "Missouri",
+        "Montana",
+        "Nebraska",
+        "Nevada",
+        "New Hampshire",
+        "New Jersey",
+        "New Mexico",
+        "New York",
+        "North Carolina",
+        "North Dakota",
+        "Ohio",
+        "Oklahoma",
+        "Oregon",
+        "Pennsylvania",
+        "Rhode Island",
+        "South Carolina",
+        "South Dakota",
+        "Tennessee",
+        "Texas",
+        "Utah",
+        "Vermont",
+        "Virginia",
+        "Washington",
+        "West Virginia",
+        "Wisconsin",
+        "Wyoming",
+    ]
+)
+US_STATE_CODES = frozenset(
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    ]
+)
+EXPERIENCE = ("intern", "Junior", "Mid-level", "Senior")  # as the real sheet writes them
+MILITARY_LINE = re.compile(r"(APO|FPO|DPO) (AA|AE|AP) \d{5}")
+TERRITORY_END = re.compile(r", (MP|GU|PR|VI|AS) \d{5}$")
+STATE_END = re.compile(r", ([A-Z]{2}) \d{5}$")
+# SOURCES.md's e-mail typos: `GmaiL.om`, `hotmai.com`, `gmial`, `hotmaill.com`, `.om` for `.com`, whitespace.
+TYPO_DOMAINS = frozenset({"GmaiL.om", "hotmai.com", "gmial.com", "hotmaill.com"})
+
+
+def email_typo(email: str) -> bool:
+    """Whether an e-mail carries one of the known typos."""
+    domain = email.strip().rsplit("@", 1)[-1]
+    return email != email.strip() or domain in TYPO_DOMAINS or domain.endswith(".om")
+
+
+def integer(value) -> int:
+    """The integer a kept record's integer field holds (`1035`, `1035.0`, or a JSON number)."""
+    return int(float(value))
 
 
 @dataclass

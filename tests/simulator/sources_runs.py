@@ -24,6 +24,10 @@ HEAVY = MessRates(
     orphan_agent=0.08,
     email_typo=0.08,
     invalid_email=0.03,
+    military_address=0.03,
+    territory_address=0.03,
+    unknown_state=0.06,
+    float_ids_file=0.5,
     bom_file=0.5,
     crlf_file=0.5,
 )

@@ -38,7 +38,7 @@ def test_same_seed_same_bytes_and_tables(tmp_path, sources_pg):
     assert _files(first) == _files(second)
     assert first.manifest == second.manifest
     assert _tables(sources_pg, second) == first_tables
-    assert sum(len(rows) for rows in first_tables.values()) > 600
+    assert sum(len(rows) for rows in first_tables.values()) > 380  # ~140 web forms a day at scale 1
 
 
 def test_chunk_size_does_not_change_the_output(tmp_path, sources_pg):

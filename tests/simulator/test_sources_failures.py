@@ -19,7 +19,7 @@ DAYS = [START + timedelta(days=i) for i in range(4)]
 
 def _table_exists(dsn: str, day: date) -> bool:
     with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s)", (f'{WEB_FORMS_SCHEMA}."Web_form_request_{day:%Y_%m_%d}"',))
+        cursor.execute("SELECT to_regclass(%s)", (f"{WEB_FORMS_SCHEMA}.web_form_request_{day:%Y_%m_%d}",))
         found = cursor.fetchone()[0] is not None
     connection.close()
     return found

@@ -7,7 +7,19 @@ from datetime import date
 
 import pandas as pd
 import psycopg2
-from sources_reference import read_agents, read_csv, read_json_columns, read_table
+from sources_reference import (
+    EXPERIENCE,
+    MILITARY_LINE,
+    STATE_END,
+    TERRITORY_END,
+    US_STATE_CODES,
+    US_STATE_NAMES,
+    email_typo,
+    read_agents,
+    read_csv,
+    read_json_columns,
+    read_table,
+)
 from sources_runs import run_sources
 
 from coretelecoms.common.entities import (
@@ -16,7 +28,6 @@ from coretelecoms.common.entities import (
     COMPLAINT_CATEGORIES,
     CUSTOMERS,
     CUSTOMERS_KEY,
-    MEDIA_CHANNELS,
     RESOLUTION_STATUSES,
     SOCIAL_MEDIA,
     WEB_FORMS,
@@ -53,6 +64,14 @@ WEB_COLUMNS = [
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 CALL_ID = re.compile(r"[A-Z][a-z]{2}\d{4}[0-9A-Za-z]{11}[A-Z][a-z]{2}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+# SOURCES.md: `<a few hex digits><first>[._-]<last><hex digits>@domain`, e.g. `2772brianna_schultz525@GmaiL.om`.
+EMAIL = re.compile(r"\s*[0-9a-f]+[a-z]+[._-][a-z]+[0-9a-f]+@[A-Za-z.]+\s*")
+MEDIA_CHANNELS = {"Instagram", "Twitter", "Facebook", "LinkedIn"}  # brand-cased (SOURCES.md, revised)
+
+
+def web_form_table(day: str) -> str:
+    """The real, lower-case table name (PostgreSQL folds the unquoted `Web_form_request_…`)."""
+    return f"web_form_request_{day.replace('-', '_')}"
 
 
 def test_headers_match_the_entity_contracts():
@@ -73,9 +92,17 @@ def test_customers_csv_layout(default_run):
     assert len(kept) > 1000
     for record in kept:
         assert UUID.fullmatch(record["customer_id"])
-        # Addresses span lines inside quotes and end with a state code and a 5-digit zip.
+        # Addresses span lines inside quotes and end with a two-letter code and a 5-digit zip.
         assert "\n" in record["address"]
-        assert re.search(r", [A-Z]{2} \d{5}$", record["address"])
+        assert re.search(r"[A-Z]{2} \d{5}$", record["address"])
+        assert record["Gender"] in ("M", "F")
+    # The code is a state's, or else a territory's or an armed-forces post's (SOURCES.md, revised).
+    last_lines = [r["address"].rsplit("\n", 1)[-1] for r in kept]
+    state = [line for line in last_lines if (m := STATE_END.search(line)) and m[1] in US_STATE_CODES]
+    territory = [line for line in last_lines if TERRITORY_END.search(line)]
+    military = [line for line in last_lines if MILITARY_LINE.fullmatch(line)]
+    assert len(state) + len(territory) + len(military) == len(kept)
+    assert territory and military and len(territory) + len(military) < 0.1 * len(kept)
     # A naive line reader sees more lines than records: the quoted newlines.
     assert text.count("\n") > 2 * len(delivery.records)
     # pandas reads it with the raw header names (skipping rows with too many fields; it pads short ones).
@@ -85,11 +112,22 @@ def test_customers_csv_layout(default_run):
     assert len(addresses) > 1000 and addresses.str.contains("\n").all()
 
 
-def test_customer_emails_carry_the_known_typos(heavy_run):
+def test_customer_emails_have_the_real_shape_and_typos(heavy_run):
+    assert EMAIL.fullmatch("2772brianna_schultz525@GmaiL.om")  # the real row SOURCES.md quotes
+    assert MILITARY_LINE.fullmatch(["PSC 2383, Box 3666", "APO AA 12094"][1])
     delivery = read_csv(heavy_run.bucket / CUSTOMERS_KEY, index_column=False)
-    domains = {r["email"].rsplit("@", 1)[-1] for r in delivery.kept("customers") if "@" in r["email"]}
-    assert {"gmial.com", "hotmai.com", "hotmaill.com"} <= domains
-    assert any(d.endswith(".om") for d in domains)
+    emails = [r["email"] for r in delivery.kept("customers")]
+    valid = [e for e in emails if "@" in e.strip() and " " not in e.strip() and not e.strip().endswith("@")]
+    assert len(valid) > 0.9 * len(emails) and all(EMAIL.fullmatch(e) for e in valid)
+    assert {e.strip().split("@")[0][-1] in "0123456789abcdef" for e in valid} == {True}
+    assert {e.strip()[0] in "0123456789abcdef" for e in valid} == {True}
+    assert {sep for e in valid for sep in "._-" if sep in e.split("@")[0]} == {".", "_", "-"}
+    domains = [e.strip().rsplit("@", 1)[-1] for e in emails if email_typo(e)]
+    assert {"GmaiL.om", "hotmai.com", "gmial.com", "hotmaill.com"} <= set(domains)
+    assert any(d.endswith(".om") and d != "GmaiL.om" for d in domains)
+    assert any(e != e.strip() for e in emails)  # stray whitespace
+    # GmaiL.om is the most frequent typo.
+    assert max(set(domains), key=domains.count) == "GmaiL.om"
 
 
 def test_call_logs_csv_layout(default_run):
@@ -133,7 +171,7 @@ def test_social_media_json_is_column_oriented(default_run):
         for record in kept:
             assert record["MediaComplaintGenerationDate"] == day
             assert record["media_channel"] in MEDIA_CHANNELS
-            assert isinstance(record["agent ID"], int)  # a JSON number
+            assert isinstance(record["agent ID"], int | float)  # a JSON number (`1035.0` in some files)
             if record["resolutionstatus"].strip().lower() == "resolved":
                 assert TIMESTAMP.fullmatch(record["resolution_date"])
             else:
@@ -143,7 +181,7 @@ def test_social_media_json_is_column_oriented(default_run):
 def test_web_form_tables(default_run, sources_pg):
     with psycopg2.connect(sources_pg) as connection, connection.cursor() as cursor:
         for day, truth in default_run.days("web-forms").items():
-            table = f"Web_form_request_{day.replace('-', '_')}"
+            table = web_form_table(day)
             cursor.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
@@ -180,10 +218,18 @@ def test_agents_sheet_layout(default_run):
     assert delivery.header == ["iD", "NamE", "experience", "state"]
     kept = delivery.kept("agents")
     ids = sorted({r["iD"] for r in kept})
-    assert 40 <= len(ids) <= 45 and ids[0] >= 1000 and ids[-1] < 1045  # 45 agents at scale 0.5
+    assert 95 <= len(ids) <= 100 and ids[0] >= 1000 and ids[-1] < 1100  # always 100 agents
     assert all(isinstance(i, int) for i in ids)
-    assert {r["experience"] for r in kept} >= {"Mid", "mid-level", "Senior", "junior", "intern"}
-    assert all(re.fullmatch(r"[A-Z]{2}", r["state"]) for r in kept)
+    # `intern`, `Junior`, `Mid-level`, `Senior` as written, the case varying now and then (SOURCES.md, revised).
+    spellings = [r["experience"] for r in kept]
+    assert set(spellings) >= set(EXPERIENCE)
+    assert {s.strip().lower() for s in spellings} == {e.lower() for e in EXPERIENCE}
+    assert 0 < sum(s not in EXPERIENCE for s in spellings) < 0.25 * len(spellings)
+    # Full state names such as `Rhode Island`; a rare one maps to nothing, as the manifest records.
+    states = [r["state"] for r in kept]
+    assert len(set(states) & US_STATE_NAMES) > 30 and any(" " in s for s in states)
+    unknown = {r["iD"] for r in kept if r["state"] not in US_STATE_NAMES}
+    assert len(unknown) == default_run.manifest["entities"]["agents"]["mess"]["unknown_state"] < 10
     # pandas reads the first worksheet with the raw header names.
     assert list(pd.read_excel(default_run.config.agents_path).columns) == AGENTS.raw_headers
 
@@ -200,9 +246,7 @@ def test_web_forms_can_drift_too(tmp_path, sources_pg):
     run = run_sources(tmp_path, sources_pg, date(2026, 3, 1), 2, scale=0.1, drift_entities=("web-forms",))
     with psycopg2.connect(sources_pg) as connection, connection.cursor() as cursor:
         for day, truth in run.days("web-forms").items():
-            cursor.execute(
-                f'SELECT * FROM {WEB_FORMS_SCHEMA}."Web_form_request_{day.replace("-", "_")}" LIMIT 0'
-            )
+            cursor.execute(f"SELECT * FROM {WEB_FORMS_SCHEMA}.{web_form_table(day)} LIMIT 0")
             assert [d.name for d in cursor.description] == truth["header"]
             assert (truth["header"][-1] == "browser") == (day == "2026-03-02")
     connection.close()

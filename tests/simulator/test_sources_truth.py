@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from sources_reference import Delivery, read_agents, read_csv, read_json_columns, read_table
+from sources_reference import (
+    EXPERIENCE,
+    MILITARY_LINE,
+    TERRITORY_END,
+    US_STATE_NAMES,
+    Delivery,
+    email_typo,
+    integer,
+    read_agents,
+    read_csv,
+    read_json_columns,
+    read_table,
+)
 
 from coretelecoms.common.entities import (
     COMPLAINT_CATEGORIES,
@@ -14,7 +26,6 @@ from coretelecoms.common.entities import (
 
 DAILY = ("call-logs", "social-media", "web-forms")
 ID_COLUMN = {"call-logs": "call ID", "social-media": "complaint_id", "web-forms": "request_id"}
-TYPO_DOMAINS = {"gmail.om", "gmial.com", "hotmai.com", "hotmaill.com", "yahoo.om", "outlook.om"}
 
 
 def _read(run, entity: str, day: str, truth: dict, dsn: str) -> Delivery:
@@ -76,10 +87,12 @@ def test_customers_truth(heavy_run):
     assert mess["extra_fields"] == _distinct(raw for raw in delivery.raw if len(raw) > 7)
     assert mess["missing_fields"] == _distinct(raw for raw in delivery.raw if len(raw) < 7)
     kept_raw = {tuple(r.values()): r for r in kept}.values()
-    assert mess["email_typo"] == sum(r["email"].rsplit("@", 1)[-1] in TYPO_DOMAINS for r in kept_raw)
-    assert mess["invalid_email"] == sum(
-        "@" not in r["email"] or r["email"].endswith("@") or " " in r["email"] for r in kept_raw
-    )
+    assert mess["email_typo"] == sum(email_typo(r["email"]) for r in kept_raw)
+    emails = [r["email"].strip() for r in kept_raw]
+    assert mess["invalid_email"] == sum("@" not in e or e.endswith("@") or " " in e for e in emails)
+    last_lines = [r["address"].rsplit("\n", 1)[-1] for r in kept_raw]
+    assert mess["military_address"] == sum(bool(MILITARY_LINE.fullmatch(line)) for line in last_lines)
+    assert mess["territory_address"] == sum(bool(TERRITORY_END.search(line)) for line in last_lines)
 
 
 def test_agents_truth(heavy_run):
@@ -89,6 +102,10 @@ def test_agents_truth(heavy_run):
     assert truth["distinct_ids"] == len({r["iD"] for r in delivery.kept("agents")})
     assert truth["mess"]["bad_id"] == _by_reason(delivery, "agents", "integer")
     assert truth["mess"]["empty_id"] == _by_reason(delivery, "agents", "empty_id")
+    kept = {r["iD"]: r for r in delivery.kept("agents")}.values()
+    assert truth["mess"]["unknown_state"] == sum(r["state"] not in US_STATE_NAMES for r in kept)
+    assert truth["mess"]["stray_whitespace_case"] == sum(r["experience"] not in EXPERIENCE for r in kept)
+    assert all(r["experience"].strip().lower() in {e.lower() for e in EXPERIENCE} for r in kept)
 
 
 @pytest.mark.parametrize("entity", DAILY)
@@ -120,6 +137,10 @@ def test_daily_truth(heavy_run, sources_pg, references, entity):
             assert mess["missing_fields"] == _distinct(raw for raw in delivery.raw if len(raw) < width)
 
         kept = list({tuple(r.values()): r for r in delivery.kept(entity)}.values())  # distinct kept records
+        if entity != "web-forms":  # pandas-written files: the whole agent ID column is floats, or none of it
+            written = {r["agent ID"] for r in kept}
+            floats = {isinstance(v, float) or (isinstance(v, str) and v.endswith(".0")) for v in written}
+            assert floats == {truth["float_agent_ids"]}, (day, sorted(map(str, written))[:5])
         ids = [r[id_column] for r in kept]
         assert len(ids) == len(set(ids)) == truth["distinct_ids"]
         assert truth["new_ids"] == sum(i not in latest for i in ids)
@@ -127,7 +148,7 @@ def test_daily_truth(heavy_run, sources_pg, references, entity):
         assert mess["redelivered"] == len(redelivered)
         assert all(r["resolutionstatus"].strip().lower() != latest[r[id_column]] for r in redelivered)
         assert mess["orphan_customer"] == sum(r["customeR iD"] not in references["customers"] for r in kept)
-        assert mess["orphan_agent"] == sum(int(r["agent ID"]) not in references["agents"] for r in kept)
+        assert mess["orphan_agent"] == sum(integer(r["agent ID"]) not in references["agents"] for r in kept)
         assert mess["stray_whitespace_case"] == sum(
             r["COMPLAINT_catego ry"] not in COMPLAINT_CATEGORIES
             or r["resolutionstatus"] not in RESOLUTION_STATUSES
@@ -138,7 +159,7 @@ def test_daily_truth(heavy_run, sources_pg, references, entity):
             latest[r[id_column]] = r["resolutionstatus"].strip().lower()
             if r["customeR iD"] not in references["customers"]:
                 orphan_customer_ids.add(r[id_column])
-            if int(r["agent ID"]) not in references["agents"]:
+            if integer(r["agent ID"]) not in references["agents"]:
                 orphan_agent_ids.add(r[id_column])
 
     totals = heavy_run.manifest["entities"][entity]["totals"]
@@ -162,6 +183,16 @@ def test_schema_drift_from_the_middle_day(heavy_run):
     last = max(heavy_run.days("call-logs"))
     assert read_csv(heavy_run.call_log(last), index_column=True).header[-1] == "satisfaction_score"
     assert read_json_columns(heavy_run.social_media(last)).header[-1] == "sentiment"
+
+
+def test_float_agent_ids_vary_between_files(heavy_run):
+    for entity in ("call-logs", "social-media"):
+        days = heavy_run.days(entity)
+        flagged = [d for d, t in days.items() if t["float_agent_ids"]]
+        assert heavy_run.manifest["entities"][entity]["totals"]["float_agent_id_days"] == flagged
+    flags = [t["float_agent_ids"] for e in ("call-logs", "social-media") for t in heavy_run.days(e).values()]
+    assert set(flags) == {True, False}
+    assert not any(t["float_agent_ids"] for t in heavy_run.days("web-forms").values())
 
 
 def test_bom_and_crlf_vary_between_files(heavy_run):

@@ -2,6 +2,5 @@
 
 from __future__ import annotations
 
-from coretelecoms.simulator.generate import MANIFEST_KEY, GenerateConfig, MessRates, entity_days, generate
-
-__all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]
+from coretelecoms.simulator.generate import *  # noqa: F403 - the package's API is generate's __all__
+from coretelecoms.simulator.generate import __all__  # noqa: F401

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coretelecoms.simulator import kinds, tally, vocab
-from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator import geography, kinds, tally, vocab
+from coretelecoms.simulator.context import GenerationContext
 from coretelecoms.simulator.draws import Stream
 from coretelecoms.simulator.kinds import Kind
 from coretelecoms.simulator.plan import static_plan
@@ -31,7 +31,7 @@ PINNED_TIME = datetime(2025, 11, 1)  # naive on purpose: openpyxl stores documen
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
-def _rows(ctx: RunContext, counts: Counter) -> Iterator[list]:
+def _rows(ctx: GenerationContext, counts: Counter) -> Iterator[list]:
     """Sheet rows as Python values: `iD` an int, or a string / blank for the quarantined kinds."""
     seed, rates, population = ctx.config.seed, ctx.config.rates, ctx.population
 
@@ -46,8 +46,18 @@ def _rows(ctx: RunContext, counts: Counter) -> Iterator[list]:
         ids = population.agent_ids(k).tolist()
         first = stream("first").below(k, len(vocab.FIRST_NAMES)).tolist()
         last = stream("last").below(k, len(vocab.LAST_NAMES)).tolist()
-        experience = stream("experience").below(k, len(vocab.EXPERIENCE_SPELLINGS)).tolist()
-        state = stream("state").below(k, len(vocab.STATES)).tolist()
+        # The real sheet writes `intern`, `Junior`, `Mid-level`, `Senior`, the case varying now and then.
+        recased = stream("experience-case").uniform(k) < rates.stray_whitespace_case
+        form = np.where(recased, 1 + stream("experience-form").below(k, vocab.N_EXPERIENCE_FORMS - 1), 0)
+        level = stream("experience").weighted(k, vocab.EXPERIENCE_WEIGHTS)
+        experience = (level * vocab.N_EXPERIENCE_FORMS + form).tolist()
+        # A full state name; now and then one that maps to no state at all.
+        unknown = stream("unknown-state").uniform(k) < rates.unknown_state
+        state = np.where(
+            unknown,
+            stream("unknown-state-name").below(k, len(geography.UNKNOWN_STATE_NAMES)),
+            stream("state").below(k, len(geography.STATE_NAMES)),
+        ).tolist()
         bad_form = stream("bad-id-form").below(k, len(vocab.BAD_AGENT_ID_FORMS)).tolist()
         empty_form = stream("empty-form").below(k, len(vocab.EMPTY_IDS)).tolist()
         for i in range(len(k)):
@@ -59,8 +69,8 @@ def _rows(ctx: RunContext, counts: Counter) -> Iterator[list]:
             row = [
                 agent_id,
                 f"{vocab.FIRST_NAMES[first[i]]} {vocab.LAST_NAMES[last[i]]}",
-                vocab.EXPERIENCE_SPELLINGS[experience[i]],
-                vocab.STATES[state[i]],
+                vocab.EXPERIENCE_TABLE[experience[i]],
+                (geography.UNKNOWN_STATE_NAMES if unknown[i] else geography.STATE_NAMES)[state[i]],
             ]
             for _ in range(copies[i]):
                 yield row
@@ -69,6 +79,8 @@ def _rows(ctx: RunContext, counts: Counter) -> Iterator[list]:
             "expected_quarantined": int(copies[~valid].sum()),
             "distinct_ids": int(valid.sum()),
             "mess.duplicate": int((copies - 1).sum()),
+            "mess.unknown_state": int((valid & unknown).sum()),
+            "mess.stray_whitespace_case": int((valid & recased).sum()),
         }
         for band_kind, _ in population.agent_bands:
             chunk_counts[f"mess.{kinds.name(ENTITY, band_kind)}"] = int((kind == band_kind).sum())
@@ -107,7 +119,7 @@ def _write_csv(path: Path, rows: Iterator[list]) -> None:
         writer.writerows(["" if v is None else v for v in row] for row in rows)
 
 
-def write(ctx: RunContext) -> dict:
+def write(ctx: GenerationContext) -> dict:
     """Write the agents sheet stand-in (`.csv` when the path says so, else `.xlsx`); returns its truth."""
     path = Path(ctx.config.agents_path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from coretelecoms.common.entities import CALL_LOGS_KEY
 from coretelecoms.simulator import kinds, tally, text
 from coretelecoms.simulator.bucket import header_bytes, line_ending, open_object, remove_object
 from coretelecoms.simulator.complaints import DRIFT_COLUMNS, ComplaintChunk
-from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.context import GenerationContext
 from coretelecoms.simulator.kinds import Kind
 from coretelecoms.simulator.plan import FilePlan
 
@@ -61,7 +61,7 @@ def _lines(chunk: ComplaintChunk, drift: bool) -> pa.Array:
     return lines
 
 
-def write_day(ctx: RunContext, plan: FilePlan) -> dict:
+def write_day(ctx: GenerationContext, plan: FilePlan) -> dict:
     """Write (or, for a missing day, remove) one day's call-log file; returns its truth."""
     key = CALL_LOGS_KEY.format(date=plan.day.isoformat())
     columns = header(plan)

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from coretelecoms.simulator import kinds, text, vocab
 from coretelecoms.simulator.config import MessRates
@@ -150,14 +151,17 @@ class ComplaintChunk:
         return self.kind == Kind.BAD_AGENT_ID
 
     def agent_ids(self) -> pa.StringArray:
-        """Agent id as text; `A1023`, `N/A` or `1023x` for BAD_AGENT_ID records."""
+        """Agent id as text (`1023.0` in a float-ids file); `A1023`, `N/A` or `1023x` for BAD_AGENT_ID records."""
         plain = text.integers(self.agent_numbers)
+        if self.plan.float_ids:  # pandas writes an integer column holding a NaN as floats
+            plain = text.join([plain, ".0"])
         bad = self.agent_is_text
         if not bad.any():
             return plain
         form = self._stream("bad-agent-form").below(self.serial, 3)
+        number = text.integers(self.agent_numbers)
         broken = text.where(
-            form == 0, text.join(["A", plain]), text.where(form == 1, "N/A", text.join([plain, "x"]))
+            form == 0, text.join(["A", number]), text.where(form == 1, "N/A", text.join([number, "x"]))
         )
         return text.where(bad, broken, plain)
 
@@ -226,12 +230,17 @@ class ComplaintChunk:
             return plain
         return text.where(bad & (self._stream("bad-ts-column").below(self.serial, 2) == 1), values, plain)
 
+    def fractions(self, column: str) -> pa.StringArray:
+        """`.123456`: the fractional seconds a real `timestamp` column carries (drawn per column)."""
+        micros = self._stream("fraction", column).below(self.serial, 1_000_000)
+        return text.join([".", pc.utf8_lpad(text.integers(micros), width=6, padding="0")])
+
     def generation_dates(self) -> pa.StringArray:
         """The file's date."""
         return text.constant(self.plan.day.isoformat(), len(self))
 
     def media_channels(self) -> pa.StringArray:
-        """instagram, twitter, facebook or linkedin."""
+        """Instagram, Twitter, Facebook or LinkedIn, brand-cased."""
         return text.pick(
             vocab.MEDIA_CHANNEL_TABLE, self._stream("channel").below(self.source, len(vocab.MEDIA_CHANNELS))
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from coretelecoms.simulator.webform_layout import check_types, table_names
+
 DAILY_ENTITIES = ("call-logs", "social-media", "web-forms")
 # Only the JSON file can be cut short into something unreadable; a cut CSV is just one bad last row.
 TRUNCATABLE_ENTITIES = ("social-media",)
@@ -34,11 +36,15 @@ class MessRates:
     stray_whitespace_case: float = 0.05  # ` payments`, `RESOLVED` in a categorical
     orphan_customer: float = 0.02  # a customer id that is not in the customers file
     orphan_agent: float = 0.02  # an agent id that is not in the agents sheet
-    email_typo: float = 0.03  # `gmial.com`, `hotmai.com`, `.om`, ...
+    email_typo: float = 0.03  # `GmaiL.om`, `hotmai.com`, `gmial.com`, `.om`, stray whitespace
     invalid_email: float = 0.005  # an e-mail that stays invalid after the typo fixes
+    military_address: float = 0.01  # `PSC 2383, Box 3666\nAPO AA 12094`: no state, an armed-forces code
+    territory_address: float = 0.01  # an address ending in a territory code (MP, GU, PR, VI, AS)
+    unknown_state: float = 0.02  # an agent state name that maps to no state (`Calfornia`, `Ontario`)
     # File-level.
     bom_file: float = 0.3  # a CSV file starts with a UTF-8 byte-order mark
     crlf_file: float = 0.3  # a CSV file ends its lines with CRLF
+    float_ids_file: float = 0.25  # a call-log / social-media file writes its agent ids as floats (`1035.0`)
     schema_drift: bool = True  # drifting entities gain an extra column from the middle day on
     missing_day: float = 0.0  # no file / no table for the day: its extract fails
     truncated_day: float = 0.0  # the day's JSON file is cut short: its extract fails
@@ -136,6 +142,10 @@ class GenerateConfig:
         truncated_days: per entity (social-media only), days whose JSON file is cut short.
         drift_entities: daily entities that gain an extra column from the middle day on.
         chunk_rows: records generated at a time; bounds memory, not output.
+        web_form_table_case: `lower` (`web_form_request_2025_11_20`, as PostgreSQL folds the unquoted
+            name: the real layout) or `mixed` (a quoted `"Web_form_request_2025_11_20"`).
+        two_table_days: web-form days delivered in both spellings at once (its extract then fails).
+        web_form_types: web-form column -> PostgreSQL type other than text (see `webform_layout.TYPES`).
     """
 
     source_url: str
@@ -150,6 +160,9 @@ class GenerateConfig:
     truncated_days: Mapping[str, Collection[date]] = field(default_factory=dict)
     drift_entities: tuple[str, ...] = ("call-logs", "social-media")
     chunk_rows: int = 65_536
+    web_form_table_case: str = "lower"
+    two_table_days: Collection[date] = ()
+    web_form_types: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -158,9 +171,12 @@ class GenerateConfig:
             raise ValueError(f"scale must be positive, got {self.scale}")
         if self.chunk_rows < 1:
             raise ValueError("chunk_rows must be positive")
+        table_names(self.start, self.web_form_table_case)  # refuses an unknown case
+        check_types(self.web_form_types)
         for label, mapping, allowed in (
             ("missing_days", self.missing_days, DAILY_ENTITIES),
             ("truncated_days", self.truncated_days, TRUNCATABLE_ENTITIES),
+            ("two_table_days", {"web-forms": self.two_table_days}, ("web-forms",)),
             ("drift_entities", dict.fromkeys(self.drift_entities, ()), DAILY_ENTITIES),
         ):
             for entity, days in mapping.items():

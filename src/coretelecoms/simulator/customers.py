@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coretelecoms.common.entities import CUSTOMERS_KEY
-from coretelecoms.simulator import kinds, tally, text, vocab
+from coretelecoms.simulator import geography, kinds, tally, text, vocab
 from coretelecoms.simulator.bucket import header_bytes, line_ending, open_object
 from coretelecoms.simulator.config import MessRates
-from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.context import GenerationContext
 from coretelecoms.simulator.draws import Stream
 from coretelecoms.simulator.kinds import Kind
 from coretelecoms.simulator.people import Population
@@ -35,16 +35,23 @@ _TABLES = {
     for name, values in {
         "gender": vocab.GENDERS,
         "domain": vocab.EMAIL_DOMAINS,
-        "typo": vocab.EMAIL_TYPO_DOMAINS,
+        "separator": vocab.EMAIL_SEPARATORS,
+        "typo-before": [t[0] for t in vocab.EMAIL_TYPOS],
+        "typo-domain": [t[1] for t in vocab.EMAIL_TYPOS],
+        "typo-after": [t[2] for t in vocab.EMAIL_TYPOS],
         "street": vocab.STREET_NAMES,
         "suffix": vocab.STREET_SUFFIXES,
         "unit": vocab.UNIT_PREFIXES,
         "city": vocab.CITIES,
-        "state": vocab.STATES,
+        "state": geography.STATE_CODES,
+        "territory": geography.TERRITORY_CODES,
+        "military": geography.MILITARY_CODES,
+        "ship": geography.SHIP_PREFIXES,
         "bad-date": vocab.BAD_DATES,
         "empty-id": vocab.EMPTY_IDS,
     }.items()
 }
+_TYPO_WEIGHTS = tuple(t[3] for t in vocab.EMAIL_TYPOS)
 _STRAY_FIELD = "N/A"
 
 
@@ -61,6 +68,9 @@ class CustomerChunk:
         email_draw = self._stream("email-mess").uniform(self.k)
         self.typo = email_draw < rates.email_typo
         self.invalid_email = ~self.typo & (email_draw < rates.email_typo + rates.invalid_email)
+        place = self._stream("address-kind").uniform(self.k)
+        self.military = place < rates.military_address
+        self.territory = ~self.military & (place < rates.military_address + rates.territory_address)
 
     def _stream(self, label: str) -> Stream:
         return Stream(self._seed, ENTITY, label)
@@ -72,14 +82,35 @@ class CustomerChunk:
     def _dates(self, label: str, bounds: tuple[int, int]) -> pa.Array:
         return text.dates(bounds[0] + self._stream(label).below(self.k, bounds[1] - bounds[0] + 1))
 
+    def _hex(self, label: str, shortest: int, longest: int) -> pa.Array:
+        lengths = shortest + self._stream(f"{label}-length").below(self.k, longest - shortest + 1)
+        return text.hex_digits(self._stream(label).bits(self.k), lengths)
+
     def _email(self, first: np.ndarray, last: np.ndarray) -> pa.Array:
-        number = self._stream("email-number").below(self.k, 1000)
-        suffix = text.where(number >= 400, "", text.integers(number))  # ~40 % of addresses carry a number
-        local = text.join([_FIRST_LOWER.take(pa.array(first)), ".", _LAST_LOWER.take(pa.array(last)), suffix])
-        domain = self._pick("domain")
-        email = text.where(
-            self.typo, text.join([local, "@", self._pick("typo")]), text.join([local, "@", domain])
+        # `<hex><first>[._-]<last><hex>@domain`, as the real rows: `2772brianna_schultz525@GmaiL.om`.
+        local = text.join(
+            [
+                self._hex("email-prefix", 2, 4),
+                _FIRST_LOWER.take(pa.array(first)),
+                self._pick("separator"),
+                _LAST_LOWER.take(pa.array(last)),
+                self._hex("email-suffix", 1, 3),
+            ]
         )
+        domain = self._pick("domain")
+        email = text.join([local, "@", domain])
+        if self.typo.any():
+            typo = self._stream("typo").weighted(self.k, _TYPO_WEIGHTS)
+            typed = text.join(
+                [
+                    text.pick(_TABLES["typo-before"], typo),
+                    local,
+                    "@",
+                    text.pick(_TABLES["typo-domain"], typo),
+                    text.pick(_TABLES["typo-after"], typo),
+                ]
+            )
+            email = text.where(self.typo, typed, email)
         if not self.invalid_email.any():
             return email
         form = self._stream("invalid-form").below(self.k, len(vocab.INVALID_EMAIL_FORMS))
@@ -105,9 +136,33 @@ class CustomerChunk:
         zip_code = pc.utf8_lpad(
             text.integers(501 + self._stream("zip").below(self.k, 99_000)), width=5, padding="0"
         )
-        town = text.join([self._pick("city"), ", ", self._pick("state"), " ", zip_code])
+        code = text.where(self.territory, self._pick("territory"), self._pick("state"))
+        town = text.join([self._pick("city"), ", ", code, " ", zip_code])
         has_unit = self._stream("has-unit").uniform(self.k) < UNIT_SHARE
-        return text.where(has_unit, text.join([street, unit, town], "\n"), text.join([street, town], "\n"))
+        civil = text.where(has_unit, text.join([street, unit, town], "\n"), text.join([street, town], "\n"))
+        if not self.military.any():
+            return civil
+        return text.where(self.military, self._military(zip_code), civil)
+
+    def _military(self, zip_code: pa.Array) -> pa.Array:
+        """`PSC 2383, Box 3666\nAPO AA 12094`, `Unit 4213 Box 0917\nDPO AE 09522`, `USNS Ortiz\nFPO AP 96638`."""
+        n = len(self.k)
+
+        def four_digits(label: str) -> pa.Array:
+            return pc.utf8_lpad(
+                text.integers(self._stream(label).below(self.k, 10_000)), width=4, padding="0"
+            )
+
+        form = self._stream("military-form").below(self.k, 3)
+        psc = text.join(["PSC ", four_digits("psc"), ", Box ", four_digits("box")])
+        unit = text.join(["Unit ", four_digits("psc"), " Box ", four_digits("box")])
+        ship_name = _LAST.take(pa.array(self._stream("ship-name").below(self.k, len(_LAST))))
+        ship = text.join([self._pick("ship"), " ", ship_name])
+        # A PSC box is an Army/Air Force (APO) or Navy (FPO) address; units DPO, ships FPO.
+        psc_post = text.where(self._stream("psc-post").below(self.k, 2) == 0, "APO", text.constant("FPO", n))
+        first_line = text.where(form == 0, psc, text.where(form == 1, unit, ship))
+        post = text.where(form == 0, psc_post, text.where(form == 1, "DPO", text.constant("FPO", n)))
+        return text.join([first_line, "\n", post, " ", self._pick("military"), " ", zip_code])
 
     def lines(self) -> pa.Array:
         """One CSV record per base record (not yet duplicated); addresses quoted, the only field that needs it."""
@@ -127,7 +182,7 @@ class CustomerChunk:
         fields = [
             ids,
             text.join([_FIRST.take(pa.array(first)), _LAST.take(pa.array(last))], " "),
-            # vocab.FIRST_NAMES alternates male and female names, so the gender follows the name.
+            # vocab.FIRST_NAMES alternates male and female names, so the gender (M/F) follows the name.
             text.pick(_TABLES["gender"], first % 2),
             birth,
             signup,
@@ -149,13 +204,15 @@ class CustomerChunk:
             "mess.duplicate": int((self.copies - 1).sum()),
             "mess.email_typo": int((valid & self.typo).sum()),
             "mess.invalid_email": int((valid & self.invalid_email).sum()),
+            "mess.military_address": int((valid & self.military).sum()),
+            "mess.territory_address": int((valid & self.territory).sum()),
         }
         for kind, _ in self.population.customer_bands:
             counts[f"mess.{kinds.name(ENTITY, kind)}"] = int((self.kind == kind).sum())
         return counts
 
 
-def write(ctx: RunContext) -> dict:
+def write(ctx: GenerationContext) -> dict:
     """Write the customers file; returns its truth."""
     plan: FilePlan = static_plan(ctx.config, ENTITY)
     counts: Counter = Counter()

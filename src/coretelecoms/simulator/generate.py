@@ -10,11 +10,21 @@ from coretelecoms.lake.filesystem import locate
 from coretelecoms.simulator import agents, calllogs, customers, kinds, socialmedia, tally, webforms
 from coretelecoms.simulator.bucket import open_object
 from coretelecoms.simulator.config import GenerateConfig, MessRates, entity_days
-from coretelecoms.simulator.context import Progress, RunContext
+from coretelecoms.simulator.context import GenerationContext, GenerationProgress
 from coretelecoms.simulator.people import Population
 from coretelecoms.simulator.plan import daily_plan
+from coretelecoms.simulator.volumes import volume_scale
+from coretelecoms.simulator.webform_layout import parse_types as parse_web_form_types
 
-__all__ = ["MANIFEST_KEY", "GenerateConfig", "MessRates", "entity_days", "generate"]
+__all__ = [
+    "MANIFEST_KEY",
+    "GenerateConfig",
+    "MessRates",
+    "entity_days",
+    "generate",
+    "parse_web_form_types",
+    "volume_scale",
+]
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +32,17 @@ MANIFEST_KEY = "_truth/manifest.json"
 MANIFEST_VERSION = 1
 QUARANTINE_RULE = (
     "a record is quarantined iff it has the wrong number of CSV fields, or its id is empty or blank, or a "
-    "non-empty timestamp (YYYY-MM-DD HH:MM:SS), date (YYYY-MM-DD) or integer value does not parse"
+    "non-empty timestamp (YYYY-MM-DD HH:MM:SS), date (YYYY-MM-DD) or integer value does not parse; "
+    "an integer written as a float with a zero fraction (1035.0) is that integer"
 )
 
 
-def _daily(ctx: RunContext, entity: str, write_day) -> dict:
+def _daily(ctx: GenerationContext, entity: str, write_day) -> dict:
     days = {plan.day.isoformat(): write_day(ctx, plan) for plan in daily_plan(ctx.config, entity)}
     return {"totals": tally.entity_totals(days, kinds.mess_names(entity)), "days": days}
 
 
-def _web_forms(ctx: RunContext) -> dict:
+def _web_forms(ctx: GenerationContext) -> dict:
     import psycopg2
 
     connection = psycopg2.connect(ctx.config.postgres_dsn)
@@ -41,7 +52,7 @@ def _web_forms(ctx: RunContext) -> dict:
         connection.close()
 
 
-def generate(config: GenerateConfig, progress: Progress | None = None) -> dict:
+def generate(config: GenerateConfig, progress: GenerationProgress | None = None) -> dict:
     """Write the five sources for `config` and return the truth manifest (also written to the bucket).
 
     Args:
@@ -54,7 +65,7 @@ def generate(config: GenerateConfig, progress: Progress | None = None) -> dict:
         must quarantine, the distinct ids it must keep and the count of every injected mess (per day and
         in total for the daily entities). See `tally.py` for the exact meaning of each count.
     """
-    ctx = RunContext(
+    ctx = GenerationContext(
         config, Population(config.seed, config.scale, config.rates), locate(config.source_url), progress
     )
     entities = {
@@ -74,6 +85,11 @@ def generate(config: GenerateConfig, progress: Progress | None = None) -> dict:
         "start": config.start.isoformat(),
         "days": config.days,
         "rates": asdict(config.rates),
+        "web_forms": {
+            "table_case": config.web_form_table_case,
+            "two_table_days": sorted(d.isoformat() for d in config.two_table_days),
+            "column_types": dict(config.web_form_types),
+        },
         "quarantine_rule": QUARANTINE_RULE,
         "entities": entities,
     }

@@ -87,8 +87,8 @@ def name(entity: str, kind: Kind) -> str:
 # Overlay messes each entity's manifest entry counts, after its exclusive kinds.
 _COMPLAINT_OVERLAYS = ("duplicate", "stray_whitespace_case", "orphan_customer", "orphan_agent")
 OVERLAYS = {
-    "customers": ("duplicate", "email_typo", "invalid_email"),
-    "agents": ("duplicate",),
+    "customers": ("duplicate", "email_typo", "invalid_email", "military_address", "territory_address"),
+    "agents": ("duplicate", "unknown_state", "stray_whitespace_case"),
     "call-logs": _COMPLAINT_OVERLAYS,
     "social-media": _COMPLAINT_OVERLAYS,
     "web-forms": _COMPLAINT_OVERLAYS,

@@ -7,13 +7,11 @@ from datetime import date
 
 from coretelecoms.simulator.config import GenerateConfig
 from coretelecoms.simulator.draws import Stream
+from coretelecoms.simulator.volumes import AGENTS, REAL_CUSTOMERS, REAL_DAILY, REAL_VOLUME_SCALE
 
-# Volumes at scale 1 (the brief: ~3,000 customers, 90 agents, ~300 complaints per channel per day).
-BASE_CUSTOMERS = 3000
-BASE_AGENTS = 90
-BASE_DAILY = 300
 DAILY_SPREAD = 0.1  # each day's volume varies by up to +-10 % around the base
 CSV_ENTITIES = ("customers", "call-logs")
+FLOAT_ID_ENTITIES = ("call-logs", "social-media")  # pandas-written files: integer columns may come as floats
 
 
 @dataclass(frozen=True)
@@ -22,13 +20,16 @@ class FilePlan:
 
     entity: str
     day: date | None  # None for the static entities
-    status: str  # delivered, missing (no file / table) or truncated (cut-short JSON)
+    status: (
+        str  # delivered, missing (no file / table), truncated (cut-short JSON), two-tables (both spellings)
+    )
     rows: int  # base records, before duplicates
     previous: date | None = None  # the earlier delivered day re-deliveries point at
     previous_rows: int = 0
     drift: bool = False  # carries the drift column
     bom: bool = False
     crlf: bool = False
+    float_ids: bool = False  # agent ids written as floats (`1035.0`)
 
     @property
     def delivered(self) -> bool:
@@ -36,23 +37,29 @@ class FilePlan:
 
 
 def static_rows(entity: str, scale: float) -> int:
-    """Records in the customers file or the agents sheet."""
-    return max(1, round((BASE_CUSTOMERS if entity == "customers" else BASE_AGENTS) * scale))
+    """Records in the customers file or the agents sheet (always `AGENTS`)."""
+    if entity == "agents":
+        return AGENTS
+    return max(1, round(REAL_CUSTOMERS / REAL_VOLUME_SCALE * scale))
 
 
 def daily_rows(seed: int, scale: float, entity: str, day: date) -> int:
     """Base records of one entity's day: linear in scale, varying a little from day to day."""
     jitter = Stream(seed, entity, "day-volume").scalar(day.toordinal())
-    return max(1, round(BASE_DAILY * scale * (1 - DAILY_SPREAD + 2 * DAILY_SPREAD * jitter)))
+    base = REAL_DAILY[entity] / REAL_VOLUME_SCALE * scale
+    return max(1, round(base * (1 - DAILY_SPREAD + 2 * DAILY_SPREAD * jitter)))
 
 
 def _file_flags(config: GenerateConfig, entity: str, ordinal: int) -> dict[str, bool]:
-    if entity not in CSV_ENTITIES:
-        return {"bom": False, "crlf": False}
     rates = config.rates
+
+    def draw(label: str, rate: float, entities: tuple[str, ...]) -> bool:
+        return entity in entities and Stream(config.seed, entity, label).scalar(ordinal) < rate
+
     return {
-        "bom": Stream(config.seed, entity, "bom").scalar(ordinal) < rates.bom_file,
-        "crlf": Stream(config.seed, entity, "crlf").scalar(ordinal) < rates.crlf_file,
+        "bom": draw("bom", rates.bom_file, CSV_ENTITIES),
+        "crlf": draw("crlf", rates.crlf_file, CSV_ENTITIES),
+        "float_ids": draw("float-ids", rates.float_ids_file, FLOAT_ID_ENTITIES),
     }
 
 
@@ -68,6 +75,7 @@ def daily_plan(config: GenerateConfig, entity: str) -> list[FilePlan]:
     rates = config.rates
     missing = set(config.missing_days.get(entity, ()))
     truncated = set(config.truncated_days.get(entity, ()))
+    two_tables = set(config.two_table_days) if entity == "web-forms" else set()
     drifting = rates.schema_drift and entity in config.drift_entities and config.days > 1
     plans: list[FilePlan] = []
     previous: FilePlan | None = None
@@ -81,6 +89,8 @@ def daily_plan(config: GenerateConfig, entity: str) -> list[FilePlan]:
             and Stream(config.seed, entity, "truncated-day").scalar(ordinal) < rates.truncated_day
         ):
             status = "truncated"
+        elif day in two_tables:
+            status = "two-tables"
         plan = FilePlan(
             entity,
             day,

@@ -17,7 +17,7 @@ from coretelecoms.common.entities import SOCIAL_MEDIA_KEY
 from coretelecoms.simulator import kinds, tally, text
 from coretelecoms.simulator.bucket import open_object, remove_object
 from coretelecoms.simulator.complaints import DRIFT_COLUMNS, ComplaintChunk
-from coretelecoms.simulator.context import RunContext
+from coretelecoms.simulator.context import GenerationContext
 from coretelecoms.simulator.plan import FilePlan
 
 ENTITY = "social-media"
@@ -54,7 +54,7 @@ def header(plan: FilePlan) -> list[str]:
     return list(COLUMNS) + ([_DRIFT[0]] if plan.drift else [])
 
 
-def _column_items(ctx: RunContext, plan: FilePlan, build: Callable[[ComplaintChunk], pa.Array]):
+def _column_items(ctx: GenerationContext, plan: FilePlan, build: Callable[[ComplaintChunk], pa.Array]):
     """`,"<index>":<value>` items of one column, a chunk at a time, with the chunk they came from."""
     record = 0
     for lo, hi in ctx.ranges(plan.rows):
@@ -65,7 +65,7 @@ def _column_items(ctx: RunContext, plan: FilePlan, build: Callable[[ComplaintChu
         yield chunk, text.body(text.join([',"', index, '":', values]))
 
 
-def write_day(ctx: RunContext, plan: FilePlan) -> dict:
+def write_day(ctx: GenerationContext, plan: FilePlan) -> dict:
     """Write (remove, or truncate) one day's JSON file; returns its truth."""
     key = SOCIAL_MEDIA_KEY.format(date=plan.day.isoformat())
     columns = header(plan)

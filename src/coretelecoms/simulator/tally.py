@@ -53,6 +53,7 @@ def file_truth(
     }
     if plan.day is not None:
         truth["drift"] = plan.drift
+        truth["float_agent_ids"] = plan.float_ids  # agent ids written `1035.0`: still the integer 1035
         truth["new_ids"] = counts["new_ids"]
         # Kept so the entity totals can count orphaned complaints once each.
         truth["new_ids_orphan_customer"] = counts["new_ids_orphan_customer"]
@@ -77,4 +78,5 @@ def entity_totals(days: dict[str, dict], mess_names: list[str]) -> dict:
         "orphan_agent_ids": total["orphan_agent_ids"],
         "failed_days": sorted(d for d, t in days.items() if t["expected_extract"] == "fails"),
         "drift_from": min((d for d, t in days.items() if t["drift"]), default=None),
+        "float_agent_id_days": sorted(d for d, t in days.items() if t["float_agent_ids"]),
     }

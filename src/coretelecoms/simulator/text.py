@@ -114,3 +114,14 @@ def body(lines: pa.Array) -> pa.Buffer:
         lines.offset : lines.offset + len(lines) + 1
     ]
     return lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+
+
+def hex_digits(bits: np.ndarray, lengths: np.ndarray) -> pa.StringArray:
+    """Lower-case hex strings of the given lengths (at most 16), from the low nibbles of `bits`."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    width = int(lengths.max()) if len(lengths) else 0
+    nibbles = (bits[:, None] >> (np.uint64(4) * np.arange(width, dtype=np.uint64))) & np.uint64(0xF)
+    keep = np.arange(width) < lengths[:, None]
+    data = np.ascontiguousarray(_HEX[nibbles.astype(np.int64)][keep], dtype=np.uint8)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    return pa.StringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))

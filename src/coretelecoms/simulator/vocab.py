@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from coretelecoms.common.entities import COMPLAINT_CATEGORIES, MEDIA_CHANNELS, RESOLUTION_STATUSES
+from coretelecoms.common.entities import COMPLAINT_CATEGORIES, RESOLUTION_STATUSES
 
 # Male and female names alternate (even index male), so a customer's gender can follow the name.
 FIRST_NAMES = [
@@ -249,65 +249,27 @@ CITIES = [
     "Lakewood",
     "Centerville",
 ]
-STATES = [
-    "AL",
-    "AK",
-    "AZ",
-    "AR",
-    "CA",
-    "CO",
-    "CT",
-    "DE",
-    "FL",
-    "GA",
-    "HI",
-    "ID",
-    "IL",
-    "IN",
-    "IA",
-    "KS",
-    "KY",
-    "LA",
-    "ME",
-    "MD",
-    "MA",
-    "MI",
-    "MN",
-    "MS",
-    "MO",
-    "MT",
-    "NE",
-    "NV",
-    "NH",
-    "NJ",
-    "NM",
-    "NY",
-    "NC",
-    "ND",
-    "OH",
-    "OK",
-    "OR",
-    "PA",
-    "RI",
-    "SC",
-    "SD",
-    "TN",
-    "TX",
-    "UT",
-    "VT",
-    "VA",
-    "WA",
-    "WV",
-    "WI",
-    "WY",
-]
-GENDERS = ("Male", "Female")
-EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com")
-# The typos SOURCES.md lists; the marts' cleaning maps each back to a real domain.
-EMAIL_TYPO_DOMAINS = ("gmail.om", "gmial.com", "hotmai.com", "hotmaill.com", "yahoo.om", "outlook.om")
+GENDERS = ("M", "F")
+EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com")
+EMAIL_SEPARATORS = (".", "_", "-")
+# The typo forms of the real rows (SOURCES.md) as (before, domain, after), with their relative frequency:
+# `GmaiL.om` the most frequent, then `hotmai.com`; `gmial`, `hotmaill.com`, `.om` for `.com`, stray whitespace.
+EMAIL_TYPOS = (
+    ("", "GmaiL.om", "", 0.4),
+    ("", "hotmai.com", "", 0.15),
+    ("", "gmial.com", "", 0.1),
+    ("", "hotmaill.com", "", 0.1),
+    ("", "yahoo.om", "", 0.1),
+    (" ", "gmail.com", "", 0.075),
+    ("", "hotmail.com", "  ", 0.075),
+)
 # Addresses that stay invalid after the typo fixes (no '@', or nothing after it).
 INVALID_EMAIL_FORMS = ("{local}.{domain}", "{local}@", "{local} at {domain}")
-EXPERIENCE_SPELLINGS = ("Mid", "mid-level", "Senior", "senior", "Junior", "junior", "intern", "Intern")
+# Agents' experience as the sheet writes it; the case varies (see `case_forms`).
+EXPERIENCE = ("intern", "Junior", "Mid-level", "Senior")
+EXPERIENCE_WEIGHTS = (0.1, 0.3, 0.35, 0.25)
+# Media channels, brand-cased as delivered.
+MEDIA_CHANNELS = ("Instagram", "Twitter", "Facebook", "LinkedIn")
 
 # Values no extractor can parse: each must fail `YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DD` / plain integer.
 BAD_TIMESTAMPS = ("2025-13-45 10:00:00", "N/A", "2025-02-30 08:15:00", "2025-11-20 25:61:00", "not recorded")
@@ -324,6 +286,12 @@ CASE_VARIANTS = (
     lambda v: v.lower(),
     lambda v: f"  {v}",
 )
+
+
+def case_forms(value: str, n: int = 3) -> tuple[str, ...]:
+    """`n` spellings of `value` that differ from it only in case or surrounding whitespace."""
+    candidates = (value.lower(), value.upper(), value.capitalize(), value.title(), f" {value}", f"{value} ")
+    return tuple(dict.fromkeys(c for c in candidates if c != value))[:n]
 
 
 def variants_table(canonical: tuple[str, ...]) -> pa.StringArray:
@@ -344,3 +312,6 @@ STATUS_WEIGHTS = (
 )  # in RESOLUTION_STATUSES order: Resolved, Backlog, In-Progress, Blocked
 CATEGORY_WEIGHTS = (0.3, 0.3, 0.15, 0.25)
 MEDIA_CHANNEL_TABLE = pa.array(MEDIA_CHANNELS)
+# Experience spellings indexed `value * N_EXPERIENCE_FORMS + form` (form 0 = as written).
+N_EXPERIENCE_FORMS = 4
+EXPERIENCE_TABLE = tuple(form for v in EXPERIENCE for form in (v, *case_forms(v, N_EXPERIENCE_FORMS - 1)))
