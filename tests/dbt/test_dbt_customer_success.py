@@ -2,14 +2,65 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
-from dbt_raw import C2, C5, DAY3, calls, delivery, load_day
-from dbt_warehouse import complaints, make_settings, query
+from dbt_raw import C1, C2, C3, C4, C5, DAY1, DAY2, DAY3, calls, delivery, load_day
+from dbt_warehouse import complaints, make_settings, query, snapshot
 
 from coretelecoms.common.entities import CALL_LOGS
 from coretelecoms.transform import dbt_build
+
+CS_MARTS = ("backlog_daily", "customer_health_weekly", "data_quality_daily")
+
+# raw.extract_manifests as the BRIEF's contract has the loader create it (until the loader lands).
+MANIFEST_COLUMNS = (
+    "entity varchar, ingest_date date, run_id varchar, source varchar, rows_read bigint, rows_written bigint, "
+    "rows_quarantined bigint, quarantine_reasons varchar, top_quarantine_reason varchar, drift_columns varchar, "
+    "fingerprint varchar, unchanged_since date, published_at timestamp"
+)
+
+
+def manifest(
+    entity: str,
+    day: date,
+    read: int,
+    quarantined: dict[str, int] | None = None,
+    drift: list[str] | None = None,
+    unchanged_since: date | None = None,
+) -> dict[str, Any]:
+    """One manifest row: rows read = written + quarantined, the commonest reason on top."""
+    reasons = quarantined or {}
+    bad = sum(reasons.values())
+    return {
+        "entity": entity, "ingest_date": day, "run_id": f"run-{day}", "source": f"test/{entity}/{day}",
+        "rows_read": read, "rows_written": read - bad, "rows_quarantined": bad,
+        "quarantine_reasons": json.dumps(reasons),
+        "top_quarantine_reason": max(reasons, key=reasons.get) if reasons else None,
+        "drift_columns": json.dumps(drift or []), "fingerprint": None, "unchanged_since": unchanged_since,
+        "published_at": datetime.combine(day, datetime.min.time()).replace(hour=6),
+    }  # fmt: skip
+
+
+def write_manifests(db_path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace the manifests of the rows' days, as the loader does in the day's transaction."""
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute(f"create table if not exists raw.extract_manifests ({MANIFEST_COLUMNS})")
+        for day in {r["ingest_date"] for r in rows}:
+            con.execute("delete from raw.extract_manifests where ingest_date = ?", [day])
+        names = [c.split()[0] for c in MANIFEST_COLUMNS.split(", ")]
+        con.executemany(
+            f"insert into raw.extract_manifests values ({', '.join('?' * len(names))})",
+            [[r[n] for n in names] for r in rows],
+        )
+    finally:
+        con.close()
 
 
 def test_repeat_contact_flags_on_the_base_data(built):
@@ -40,6 +91,13 @@ def later_repeat(built, tmp_path_factory):
         ("CL8", C5, 1005, "Payments", "Backlog", "2025-11-22 09:00:00", "2025-11-22 09:05:00", DAY3),
     )
     load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, day3, day=DAY3))
+    write_manifests(settings.duckdb_path, [
+        manifest("call-logs", DAY1, 6, {"unparseable call_start_time": 2, "empty call ID": 1}),
+        manifest("customers", DAY1, 6),
+        manifest("customers", DAY2, 7, unchanged_since=None),
+        manifest("web-forms", DAY2, 2, drift=["channel_hint"]),
+        manifest("call-logs", DAY3, 2),
+    ])  # fmt: skip
     return settings, dbt_build(settings, progress=False)
 
 
@@ -53,3 +111,98 @@ def test_incremental_fct_rewrites_an_earlier_first_contact_resolution(later_repe
     assert rows[("call_center", "CL3")]["is_first_contact_resolution"] is False
     assert rows[("call_center", "CL8")]["is_repeat_contact"] is False  # C5 never had Payments before
     assert rows[("call_center", "CL1")]["is_first_contact_resolution"] is True  # untouched by DAY3
+
+
+def _rows(settings, table: str, where: str = "true") -> list[dict[str, Any]]:
+    return query(settings, f"select * from marts.{table} where {where}")
+
+
+def test_backlog_daily_counts_what_was_open_each_delivery_day(built):
+    rows = {
+        (r["snapshot_date"], r["channel"], r["complaint_category"]): r
+        for r in _rows(built.settings, "backlog_daily")
+    }
+    # One row per delivery day, channel and category (Unknown included), zeros too.
+    assert len(rows) == 2 * 3 * 5
+    # CL3 (Router Delivery) was In-Progress on DAY1 and re-delivered Resolved on DAY2: a transition.
+    assert rows[(DAY1, "call_center", "Router Delivery")]["open_complaints"] == 1
+    assert rows[(DAY2, "call_center", "Router Delivery")]["open_complaints"] == 0
+    assert rows[(DAY2, "call_center", "Router Delivery")]["resolved_complaints"] == 1
+    # CL2, requested on 2025-08-01, is far past the 2-day Network Failure SLA and stays open on DAY2
+    # although DAY2's delivery did not repeat it (the latest status delivered on or before the day).
+    cl2 = rows[(DAY2, "call_center", "Network Failure")]
+    assert (cl2["open_complaints"], cl2["open_over_sla"], cl2["open_age_over_30_days"]) == (1, 1, 1)
+    assert cl2["sla_days"] == 2
+    # SM2 was Blocked on DAY1 (requested the evening before: age 1) and Resolved on DAY2.
+    sm = rows[(DAY1, "social_media", "Payments")]
+    assert (sm["open_complaints"], sm["open_age_0_1_days"], sm["open_over_sla"]) == (1, 1, 0)
+    assert rows[(DAY2, "social_media", "Payments")]["open_complaints"] == 0
+    history = query(
+        built.settings,
+        "select status_date, resolution_status, is_transition from intermediate.int_complaint_status_history "
+        "where source_complaint_id = 'CL3' order by status_date",
+    )
+    assert [(h["resolution_status"], h["is_transition"]) for h in history] == [
+        ("In-Progress", True),
+        ("Resolved", True),
+    ]
+
+
+def test_customer_health_weekly_one_row_per_customer_and_week(built):
+    rows = {r["customer_id"]: r for r in _rows(built.settings, "customer_health_weekly")}
+    # Known customers with complaints (C6 never complained; the orphan is not a customer); all in the
+    # ISO week of Monday 2025-11-17, the week of the latest delivery (DAY2, a Friday).
+    assert set(rows) == {C1, C2, C3, C4, C5}
+    assert {(r["week_start"], r["as_of_date"]) for r in rows.values()} == {(date(2025, 11, 17), DAY2)}
+    c1 = rows[C1]  # SM2 (Wed 19th) and CL1 (a repeat contact), both resolved by DAY2
+    assert (c1["complaints"], c1["repeat_contacts"], c1["channels_used"], c1["open_complaints"]) == (
+        2,
+        1,
+        2,
+        0,
+    )
+    assert c1["days_since_last_complaint"] == 1
+    c5 = rows[C5]  # WF2 in the backlog, CL5 blocked: two open
+    assert (c5["open_complaints"], c5["churn_risk_score"], c5["churn_risk"]) == (2, 60, "high")
+
+
+def test_data_quality_daily_without_manifests_flags_the_gap(built):
+    rows = _rows(built.settings, "data_quality_daily")
+    assert {(r["entity"], r["ingest_date"]) for r in rows} == {
+        (e, d) for e in ("call-logs", "social-media", "web-forms") for d in (DAY1, DAY2)
+    }
+    assert not any(r["has_manifest"] for r in rows)
+    [calls_day1] = [r for r in rows if (r["entity"], r["ingest_date"]) == ("call-logs", DAY1)]
+    # CL1..CL4 delivered on DAY1: CL2 names an unknown customer and agent, CL4 an unknown category.
+    assert calls_day1["complaints_delivered"] == 4
+    assert float(calls_day1["unknown_customer_share"]) == 0.25
+    assert float(calls_day1["unknown_agent_share"]) == 0.25
+    assert float(calls_day1["unknown_category_share"]) == 0.25
+
+
+def test_data_quality_daily_reads_the_manifests(later_repeat):
+    settings, _ = later_repeat
+    rows = {(r["entity"], r["ingest_date"]): r for r in _rows(settings, "data_quality_daily")}
+    calls1 = rows[("call-logs", DAY1)]
+    assert calls1["has_manifest"] is True
+    assert (calls1["rows_read"], calls1["rows_written"], calls1["rows_quarantined"]) == (6, 3, 3)
+    assert float(calls1["quarantine_share"]) == 0.5
+    assert calls1["top_quarantine_reason"] == "unparseable call_start_time"
+    assert rows[("web-forms", DAY2)]["has_drift"] is True
+    assert json.loads(rows[("web-forms", DAY2)]["drift_columns"]) == ["channel_hint"]
+    assert rows[("customers", DAY1)]["complaints_delivered"] is None  # not a complaint entity
+    assert rows[("social-media", DAY1)]["has_manifest"] is False  # data without a manifest
+    assert rows[("call-logs", DAY3)]["complaints_delivered"] == 2
+
+
+def test_incremental_customer_success_marts_equal_a_full_rebuild(later_repeat, tmp_path):
+    """The incremental build after DAY3 gives exactly what a full rebuild of the same RAW gives."""
+    settings, _ = later_repeat
+    assert {r["snapshot_date"] for r in _rows(settings, "backlog_daily")} == {DAY1, DAY2, DAY3}
+    incremental = snapshot(settings, CS_MARTS)
+    fresh = make_settings(tmp_path)
+    shutil.copy(settings.duckdb_path, fresh.duckdb_path)
+    result = dbt_build(fresh, full_refresh=True, select="+backlog_daily +customer_health_weekly +data_quality_daily",
+                       progress=False)  # fmt: skip
+    assert result.success
+    assert snapshot(fresh, CS_MARTS) == incremental

@@ -122,10 +122,10 @@ def test_first_build_on_snowflake_matches_duckdb(snowflake_settings, fakesnow, b
     result = dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, progress=False)
 
     assert result.target == "snowflake"
-    assert (result.models_passed, result.models_failed, result.tests_failed) == (15, 0, 0)
+    assert (result.models_passed, result.models_failed, result.tests_failed) == (21, 0, 0)
     assert result.warnings == built.result.warnings
     # Unit tests aside, the same tests ran and passed as on DuckDB.
-    unit_tests = 6
+    unit_tests = 9
     assert result.tests_passed == built.result.tests_passed - unit_tests
     rows = _query(fakesnow, "select * from marts.fct_complaints")
     assert {(r["channel"], r["source_complaint_id"]) for r in rows} == set(EXPECTED_COMPLAINTS)

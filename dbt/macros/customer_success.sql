@@ -1,0 +1,33 @@
+{#-
+    Helpers of the Customer-Success marts (issue 14): the SLA lookup, and the incremental rebuild
+    window those marts share.
+-#}
+
+{#- Days a complaint of `category` may stay open: var backlog_sla_days, else its Unknown entry. -#}
+{% macro backlog_sla_days(category) -%}
+    {%- set sla = var('backlog_sla_days') -%}
+    case {{ category }}
+    {%- for name, days in sla.items() if name != 'Unknown' %}
+        when '{{ name }}' then {{ days | int }}
+    {%- endfor %}
+        else {{ sla.get('Unknown', 7) | int }}
+    end
+{%- endmacro %}
+
+
+{#-
+    The first delivery day an incremental Customer-Success mart must recompute from: the earliest
+    delivery loaded after the newest load the stored table already reflects (its max
+    `source_loaded_at`). A new day, or an old day loaded again, thus rebuilds that day and every
+    later one - nothing earlier, whose inputs did not change. `deliveries` has one row per
+    delivery day: `snapshot_date` and `loaded_at`. On a full build everything is rebuilt.
+-#}
+{% macro cs_rebuild_from(deliveries) -%}
+    {%- if is_incremental() -%}
+        (select coalesce(min(snapshot_date), cast('9999-12-31' as date)) from {{ deliveries }}
+         where loaded_at > (select coalesce(max(source_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }}))
+                            from {{ this }}))
+    {%- else -%}
+        cast('0001-01-01' as date)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,52 @@
+{#-
+    Each complaint's status as delivered on each day (issue 14.2): one row per complaint and
+    delivery day. A re-delivery with a new status is a transition (is_transition), not an overwrite;
+    next_status_date closes the row, so "the latest status delivered on or before day D" is the row
+    with status_date <= D < next_status_date (or no next delivery yet).
+    Category and request day are as delivered that day, so the backlog of a past day stays what it
+    was known to be then.
+-#}
+with
+
+deliveries as (
+
+    select * from {{ ref('stg_raw__complaint_deliveries') }}
+
+),
+
+history as (
+
+    select
+        {{ dbt.hash("channel || '|' || source_complaint_id") }} as complaint_key,
+        channel,
+        source_complaint_id,
+        customer_id as source_customer_id,
+        complaint_category,
+        resolution_status,
+        -- As int_complaints_unioned: without a request time a complaint belongs to its delivery day.
+        coalesce(cast(requested_at as date), generation_date, _ingest_date) as complaint_date,
+        _ingest_date as status_date,
+        lag(resolution_status) over (
+            partition by channel, source_complaint_id order by _ingest_date
+        ) as previous_status,
+        lead(_ingest_date) over (
+            partition by channel, source_complaint_id order by _ingest_date
+        ) as next_status_date,
+        min(_ingest_date) over (partition by channel, source_complaint_id) as first_delivered_date,
+        _loaded_at
+
+    from deliveries
+
+),
+
+final as (
+
+    select
+        *,
+        previous_status is null as is_first_delivery,
+        previous_status is null or previous_status <> resolution_status as is_transition
+    from history
+
+)
+
+select * from final

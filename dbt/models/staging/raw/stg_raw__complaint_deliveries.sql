@@ -1,0 +1,98 @@
+{#-
+    Every delivery of every complaint, all three channels (the status history's input): one row per
+    (channel, source id, delivery day). The per-channel staging models keep only the latest version
+    of each complaint; the history needs each day's, so this reads RAW itself with the same cleaning.
+    Inside one delivery, exact duplicates collapse and differing rows resolve as staging does.
+-#}
+with
+
+call_logs as (
+
+    select
+        'call_center' as channel,
+        call_id as source_complaint_id,
+        customer_id,
+        agent_id,
+        complaint_category,
+        resolution_status,
+        call_start_time as requested_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+    from ({{ source_or_empty('raw', 'call_logs') }}) as call_logs
+
+),
+
+social_media_complaints as (
+
+    select
+        'social_media' as channel,
+        complaint_id as source_complaint_id,
+        customer_id,
+        agent_id,
+        complaint_category,
+        resolution_status,
+        request_date as requested_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+    from ({{ source_or_empty('raw', 'social_media_complaints') }}) as social_media_complaints
+
+),
+
+web_form_requests as (
+
+    select
+        'web_form' as channel,
+        request_id as source_complaint_id,
+        customer_id,
+        agent_id,
+        complaint_category,
+        resolution_status,
+        request_date as requested_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+    from ({{ source_or_empty('raw', 'web_form_requests') }}) as web_form_requests
+
+),
+
+source as (
+
+    select * from call_logs
+    union all
+    select * from social_media_complaints
+    union all
+    select * from web_form_requests
+
+),
+
+renamed as (
+
+    select
+        channel,
+        {{ clean_text('source_complaint_id') }} as source_complaint_id,
+        lower({{ clean_text('customer_id') }}) as customer_id,
+        agent_id,
+        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
+        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        requested_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+
+    from source
+
+),
+
+deduplicated as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by channel, source_complaint_id, _ingest_date
+        order by _loaded_at desc, resolution_status, requested_at, customer_id, agent_id, complaint_category
+    ) = 1
+
+)
+
+select * from deduplicated
