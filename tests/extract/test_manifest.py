@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -65,7 +64,7 @@ def test_a_broken_manifest_is_one_clear_line(tmp_path):
     path = Path(manifest_location(lake, "agents", DAY).path)
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
-    with pytest.raises(PipelineError, match="_manifest.json: not a partition manifest"):
+    with pytest.raises(PipelineError, match=r"_manifest\.json: not a partition manifest"):
         read_manifest(lake, "agents", DAY)
 
 
@@ -80,8 +79,8 @@ def test_extract_writes_the_manifest_last_naming_every_file(settings, ctx):
     assert manifest.quarantine_reasons == {"agent_id is not an integer": 1}
     assert (manifest.rows_read, manifest.rows_written, manifest.rows_quarantined) == (2, 1, 1)
     assert manifest.fingerprint is None and manifest.unchanged_since is None  # a daily source
-    written = [os.stat(lake / key).st_mtime_ns for key in manifest.outputs + manifest.quarantine]
-    assert os.stat(lake / "raw/call-logs/ingest_date=2025-11-20/_manifest.json").st_mtime_ns >= max(written)
+    written = [(lake / key).stat().st_mtime_ns for key in manifest.outputs + manifest.quarantine]
+    assert (lake / "raw/call-logs/ingest_date=2025-11-20/_manifest.json").stat().st_mtime_ns >= max(written)
 
 
 def test_a_failed_rerun_leaves_the_published_partition_whole(settings, ctx):

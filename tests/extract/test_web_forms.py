@@ -55,7 +55,9 @@ def test_table_streams_into_the_lake(settings, ctx, web_form_table):
 
 
 def test_missing_table_is_named(settings, ctx):
-    with pytest.raises(SourceMissingError, match=r"customer_complaints\.web_form_request_2025_11_20 \(in any case\)"):
+    with pytest.raises(
+        SourceMissingError, match=r"customer_complaints\.web_form_request_2025_11_20 \(in any case\)"
+    ):
         extract("web-forms", settings, ctx)
 
 

@@ -142,7 +142,10 @@ def test_absent_table_is_named_with_a_read_only_role(settings, ctx, source_db):
     other_day = ctx.__class__(lake=ctx.lake, day=ctx.day.replace(day=21), run_id=ctx.run_id)
     with pytest.raises(SourceMissingError) as info:
         extract("web-forms", settings, other_day)
-    assert str(info.value) == "source table not found: customer_complaints.web_form_request_2025_11_21 (in any case)"
+    assert (
+        str(info.value)
+        == "source table not found: customer_complaints.web_form_request_2025_11_21 (in any case)"
+    )
 
 
 def test_a_role_without_select_gets_one_clear_line(settings, ctx, source_db):

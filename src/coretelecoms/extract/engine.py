@@ -80,7 +80,9 @@ class _Partition:
         self.d_schema = _lineage_schema(drift_schema(extra), entity.schema)
         options = {"kms_key_id": ctx.kms_key_id, "scratch": self.scratch}
         data_target = layout.data_file(lake, entity.name, day)
-        self.data = ParquetPublisher(lake, data_target, entity.schema, dictionary=entity.dictionary_columns, **options)
+        self.data = ParquetPublisher(
+            lake, data_target, entity.schema, dictionary=entity.dictionary_columns, **options
+        )
         self.quarantine = ParquetPublisher(lake, q_folder.join(layout.DATA_FILE), self.q_schema, **options)
         self.drift = ParquetPublisher(lake, q_folder.join(layout.DRIFT_FILE), self.d_schema, **options)
         self.has_drift = bool(extra)
@@ -152,7 +154,10 @@ def _unchanged(manifest: PartitionManifest, stored: PartitionManifest) -> None:
     manifest.unchanged_since = stored.stored_date
     manifest.rows_read, manifest.rows_written = stored.rows_read, stored.rows_written
     manifest.rows_quarantined = stored.rows_quarantined
-    manifest.quarantine_reasons, manifest.drift_columns = dict(stored.quarantine_reasons), list(stored.drift_columns)
+    manifest.quarantine_reasons, manifest.drift_columns = (
+        dict(stored.quarantine_reasons),
+        list(stored.drift_columns),
+    )
     manifest.outputs, manifest.quarantine = [], []
 
 
@@ -183,7 +188,7 @@ def extract_to_lake(
         for chunk in delivery.chunks:
             if fingerprint is not None:
                 fingerprint.update(chunk)
-            result = normalize(entity, header_map, chunk)
+            result = normalize(entity, header_map, chunk, ctx.day)
             partition.data.write(_with_lineage(result.valid, entity.schema, source, ctx))
             partition.quarantine.write(_with_lineage(result.quarantined, partition.q_schema, source, ctx))
             if result.drift is not None:

@@ -33,7 +33,10 @@ def _open(location: Location) -> pa.NativeFile:
 
 @contextmanager
 def _open_file(
-    settings: Settings, entity: Entity, day: date, reader: Callable[[pa.NativeFile, str], CsvChunks | ColumnJsonChunks]
+    settings: Settings,
+    entity: Entity,
+    day: date,
+    reader: Callable[[pa.NativeFile, str], CsvChunks | ColumnJsonChunks],
 ) -> Iterator[Delivery]:
     location = source_file(settings.source_url, entity, day)
     with _open(location) as stream:

@@ -44,7 +44,9 @@ class Fingerprint:
         column = pc.fill_null(column, "")
         if len(column) == 0:
             return
-        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
+        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[
+            column.offset : column.offset + len(column) + 1
+        ]
         data = column.buffers()[2]
         self._hash.update(np.diff(offsets).astype("<i4").tobytes())
         if data is not None:

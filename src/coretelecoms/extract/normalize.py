@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +20,15 @@ from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract.records import RawChunk
 
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-INTEGER_PATTERN = r"^[+-]?[0-9]{1,18}$"
+# `1035.0` is the integer 1035: pandas writes integers as floats when the column holds a NaN.
+INTEGER_PATTERN = r"^[+-]?[0-9]{1,18}(\.0*)?$"
+# Fractional seconds (a timestamptz column read as text, `10:00:00.123456`) are kept to the microsecond.
+FRACTION_PATTERN = r"^(?P<base>[^.]*)(?:\.(?P<fraction>[0-9]{1,6}))?$"
+# Dates outside this window are not events of a running telecom: quarantined, so one 2999-12-31 never
+# reaches the marts (whose date dimension it would break). Births go back further, never ahead.
+EARLIEST_EVENT = date(2000, 1, 1)
+EARLIEST_BIRTH = date(1900, 1, 1)
+FUTURE_SLACK = timedelta(days=7)  # a delivery dated D holds nothing later than D, give or take time zones
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -111,14 +120,21 @@ def _parse_temporal(raw: pa.StringArray, lengths: pa.Array, column: Column) -> p
         valid &= parsed_day == _written_day(raw)
     values = pc.fill_null(parsed.cast(pa.int64()), 0).to_numpy(zero_copy_only=False).copy()
     rest = np.flatnonzero(~exact & (lengths.to_numpy(zero_copy_only=False) > 0))
-    if len(rest):  # padded with spaces, the T separator, or garbage: trimmed and checked by regex
+    if len(rest):  # padded, the T separator, fractional seconds, or garbage: trimmed and checked by regex
         text = pc.utf8_trim_whitespace(raw.take(pa.array(rest)))
+        micros = None
+        if not is_date:
+            parts = pc.extract_regex(text, FRACTION_PATTERN)
+            text = pc.struct_field(parts, "base")
+            micros = pc.cast(pc.utf8_rpad(pc.struct_field(parts, "fraction"), 6, "0"), pa.int64())
         slow = pc.strptime(text, format=formats[0], unit=unit, error_is_null=True)
         for alternative in formats[1:]:
             slow = pc.coalesce(slow, pc.strptime(text, format=alternative, unit=unit, error_is_null=True))
-        slow = _calendar_checked(text, slow, pattern)
+        slow = pc.cast(_calendar_checked(text, slow, pattern), pa.int64())
+        if micros is not None:
+            slow = pc.add(slow, micros)
         valid[rest] = slow.is_valid().to_numpy(zero_copy_only=False)
-        values[rest] = pc.fill_null(slow.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+        values[rest] = pc.fill_null(slow, 0).to_numpy(zero_copy_only=False)
     typed = pa.array(values, pa.int64(), mask=~valid).cast(pa.timestamp(unit))
     return pc.cast(typed, pa.date32()) if is_date else typed
 
@@ -138,7 +154,8 @@ def _cast(column: Column, raw: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     if pa.types.is_integer(column.type):
         trimmed = pc.utf8_trim_whitespace(raw)
         ok = pc.match_substring_regex(trimmed, INTEGER_PATTERN)
-        typed = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), column.type)
+        digits = pc.replace_substring_regex(trimmed, r"\.0*$", "")
+        typed = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), column.type)
     elif pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
         typed = _parse_temporal(raw, lengths, column)
     else:  # pragma: no cover - the contract only uses the types above
@@ -156,7 +173,9 @@ class Normalized:
     valid: pa.RecordBatch  # canonical columns only (lineage is added by the engine)
     quarantined: pa.RecordBatch  # QUARANTINE_SCHEMA
     drift: pa.RecordBatch | None  # drift_schema(), the unknown columns' values of the kept rows
-    reason_kinds: list[str]  # one per quarantined row: its reason without the value, for the manifest's counts
+    reason_kinds: list[
+        str
+    ]  # one per quarantined row: its reason without the value, for the manifest's counts
 
 
 def _expected(column: Column) -> str:
@@ -167,18 +186,45 @@ def _expected(column: Column) -> str:
     }.get(str(column.type), str(column.type))
 
 
-def _reason(column: Column, value: str | None) -> tuple[str, str]:
+def plausible_window(column: Column, day: date) -> tuple[date, date]:
+    """The dates a value of `column` may take in a delivery ingested on `day`."""
+    if column.name == "date_of_birth":
+        return EARLIEST_BIRTH, day
+    return EARLIEST_EVENT, day + FUTURE_SLACK
+
+
+def _outside(column: Column, values: pa.Array, day: date) -> pa.Array:
+    earliest, latest = plausible_window(column, day)
+    if pa.types.is_timestamp(column.type):
+        low, high = (
+            pa.scalar(earliest, pa.date32()).cast(column.type),
+            pa.scalar(latest + timedelta(days=1), pa.date32()).cast(column.type),
+        )
+        outside = pc.or_(pc.less(values, low), pc.greater_equal(values, high))
+    else:
+        outside = pc.or_(pc.less(values, pa.scalar(earliest)), pc.greater(values, pa.scalar(latest)))
+    return pc.fill_null(outside, False)
+
+
+def _reason(column: Column, value: str | None, problem: str, day: date | None) -> tuple[str, str]:
     """(the reason, with the value; its kind, without it, so equal faults count together)."""
     if column.required and (value is None or not value.strip()):
         return f"empty {column.name}", f"empty {column.name}"
+    if problem == "outside" and day is not None:
+        earliest, latest = plausible_window(column, day)
+        window = f"outside the plausible window {earliest} .. {latest}"
+        return f"{column.name} {value!r} is {window}", f"{column.name} is {window}"
     return f"{column.name} {value!r} is not {_expected(column)}", f"{column.name} is not {_expected(column)}"
 
 
-def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized:
-    """Split one raw chunk into rows that fit the schema and quarantined rows with their reasons."""
+def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk, day: date | None = None) -> Normalized:
+    """Split one raw chunk into rows that fit the schema and quarantined rows with their reasons.
+
+    With the ingest `day`, dates outside their plausible window are quarantined too.
+    """
     batch = chunk.batch
     typed: dict[str, pa.Array] = {}
-    bad_masks: list[tuple[Column, str, pa.Array]] = []
+    bad_masks: list[tuple[Column, str, pa.Array, str]] = []
     for header, column in headers.columns.items():
         raw = batch.column(header)
         if not pa.types.is_string(raw.type):
@@ -186,11 +232,15 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
         values, bad = _cast(column, raw)
         typed[column.name] = values
         if bad is not None and pc.any(bad).as_py():
-            bad_masks.append((column, header, bad))
+            bad_masks.append((column, header, bad, "unparseable"))
+        if day is not None and (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+            outside = _outside(column, values, day)
+            if pc.any(outside).as_py():
+                bad_masks.append((column, header, outside, "outside"))
 
     if bad_masks:
         any_bad = bad_masks[0][2]
-        for _, _, mask in bad_masks[1:]:
+        for _, _, mask, _ in bad_masks[1:]:
             any_bad = pc.or_(any_bad, mask)
         bad_rows = pc.indices_nonzero(any_bad).to_pylist()
         keep = pc.invert(any_bad)
@@ -203,9 +253,9 @@ def normalize(entity: Entity, headers: HeaderMap, chunk: RawChunk) -> Normalized
         # Only the failing rows are converted to Python, in one go: they are few.
         taken = pa.array(bad_rows, pa.int64())
         records = batch.take(taken).to_pylist()
-        masks = [(c, h, mask.take(taken).to_pylist()) for c, h, mask in bad_masks]
+        masks = [(c, h, mask.take(taken).to_pylist(), problem) for c, h, mask, problem in bad_masks]
         for k, (i, record) in enumerate(zip(bad_rows, records, strict=True)):
-            reasons = [_reason(c, record[h]) for c, h, flags in masks if flags[k]]
+            reasons = [_reason(c, record[h], problem, day) for c, h, flags, problem in masks if flags[k]]
             quarantine_rows.append(
                 (chunk.location(i), "; ".join(r for r, _ in reasons), json.dumps(record, ensure_ascii=False))
             )

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from coretelecoms.lake.filesystem import Location
 from coretelecoms.lake.layout import TMP_DIR
+
 ROW_GROUP_ROWS = 64 * 1024  # bounds what the writer buffers: peak RSS stays under 300 MB (bench.py)
 
 
@@ -106,12 +107,11 @@ class ParquetPublisher:
 def remove_if_exists(target: Location) -> None:
     """Delete a file a previous run published but this run does not produce (keeps re-runs convergent)."""
     if target.is_s3:
-        # boto3, not pyarrow: pyarrow's delete_file leaves an empty "folder/" marker object behind, and
-        # DeleteObject of an absent key succeeds, so no existence check (one round trip fewer) is needed.
-        from coretelecoms.lake.s3 import s3_client
+        # DeleteObject, not pyarrow's delete_file, which leaves an empty "folder/" marker object behind;
+        # deleting an absent key succeeds, so no existence check (one round trip fewer) is needed.
+        from coretelecoms.lake.s3 import delete_object
 
-        bucket, _, key = target.path.partition("/")
-        s3_client().delete_object(Bucket=bucket, Key=key)
+        delete_object(target)
     elif target.exists():
         target.fs.delete_file(target.path)
 
@@ -130,7 +130,11 @@ def clear_scratch(scratch: Location, *, stale_after_s: float = 3600) -> None:
         shutil.rmtree(scratch.path, ignore_errors=True)
     cutoff = time.time() - stale_after_s
     temp = Path(tempfile.gettempdir())
-    leftovers = [*temp.glob("coretelecoms-json-*"), *temp.glob("coretelecoms-*.parquet"), *temp.glob("coretelecoms-*.json")]
+    leftovers = [
+        *temp.glob("coretelecoms-json-*"),
+        *temp.glob("coretelecoms-*.parquet"),
+        *temp.glob("coretelecoms-*.json"),
+    ]
     for entry in leftovers:
         try:
             if entry.stat().st_mtime < cutoff:
