@@ -1,4 +1,4 @@
-"""Stack configuration: the only reader of `pulumi.Config`, validated into one typed, immutable object."""
+"""Stack configuration: the only reader of `pulumi.Config`, validated by pydantic into one typed, immutable model."""
 
 from __future__ import annotations
 
@@ -7,57 +7,33 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 PROJECT = "coretelecoms"
 
 # One IAM role per container image, in the step registry's names (src/coretelecoms/pipeline/steps.py).
 IMAGES: tuple[str, ...] = ("extract-files", "extract-sheets", "extract-postgres", "loader", "dbt")
 
-# Every key this program reads in its own namespace (README's table documents each; a test checks the
-# example stack files use no other, so a typo cannot silently fall back to a default).
-KEYS: tuple[str, ...] = (
-    "lakeBucketName",
-    "sourceBucketName",
-    "sourceBucketKmsKeyArn",
-    "oidcProviderArn",
-    "namespace",
-    "serviceAccounts",
-    "loaderLakeAccess",
-    "protectData",
-    "snowflakeLakeRoleName",
-    "snowflakeLoaderPublicKey",
-    "snowflakeTransformerPublicKey",
-    "snowflakeDatabase",
-    "snowflakeWarehouse",
-    "snowflakeAutoSuspendSeconds",
-    "snowflakeCreditQuota",
-    "snowflakeStorageIntegration",
-    "snowflakeStage",
-    "snowflakeFileFormat",
-    "snowflakeLoaderRole",
-    "snowflakeTransformerRole",
-    "snowflakeReporterRole",
-    "snowflakeLoaderUser",
-    "snowflakeTransformerUser",
-    "snowflakeParentRole",
-)
+# Keys of other namespaces the program reads (the providers' own settings).
+PROVIDER_KEYS: tuple[str, ...] = ("aws:region", "snowflake:organizationName", "snowflake:accountName")
 
 # The loader's Snowflake COPY runs with the storage integration's role, so by default its pod needs no S3.
-LOADER_LAKE_ACCESS = ("none", "read")
+LoaderLakeAccess = Literal["none", "read"]
+LOADER_LAKE_ACCESS: tuple[str, ...] = get_args(LoaderLakeAccess)
 
-_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_OIDC_ARN = r"^arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/([a-z0-9.-]+(/[A-Za-z0-9._-]+)*)$"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_OIDC_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/([a-z0-9.-]+(/[A-Za-z0-9._-]+)*)$")
-_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}$")
-_IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-# Upper case only: pulumi-snowflake quotes identifiers, so a lower-case name would become case-sensitive
-# and every unquoted reference from dbt or the loader would miss it.
-_SNOWFLAKE_ID = re.compile(r"^[A-Z_][A-Z0-9_$]{0,254}$")
 # DER prefix of the AlgorithmIdentifier for rsaEncryption (OID 1.2.840.113549.1.1.1).
 _RSA_OID = bytes.fromhex("06092a864886f70d010101")
 
@@ -66,135 +42,53 @@ class StackConfigError(pulumi.RunError):
     """A missing or malformed stack setting; a RunError so `pulumi up` prints the message, not a traceback."""
 
 
-@dataclass(frozen=True)
-class SnowflakeNames:
-    """Snowflake object names; account-level ones (roles, users, warehouse, integration) must differ per stack
-    when two stacks share an account."""
-
-    database: str = "CORETELECOMS"
-    warehouse: str = "CORETELECOMS_WH"
-    storage_integration: str = "CORETELECOMS_LAKE"
-    stage_schema: str = "RAW"
-    stage: str = "LAKE_STAGE"
-    file_format: str = "PARQUET"
-    loader_role: str = "LOADER"
-    transformer_role: str = "TRANSFORMER"
-    reporter_role: str = "REPORTER"
-    loader_user: str = "LOADER"
-    transformer_user: str = "TRANSFORMER"
-    parent_role: str = "SYSADMIN"
-
-    @property
-    def stage_qualified(self) -> str:
-        """`RAW.LAKE_STAGE`: the form the loader's SNOWFLAKE_STAGE setting takes."""
-        return f"{self.stage_schema}.{self.stage}"
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """Everything the program needs, validated; nothing else in the program reads configuration."""
-
-    stack: str
-    aws_region: str
-    lake_bucket: str
-    source_bucket: str
-    source_kms_key_arn: str | None
-    oidc_provider_arn: str
-    namespace: str
-    service_accounts: Mapping[str, str]
-    loader_lake_access: str
-    protect_data: bool
-    snowflake_lake_role_name: str
-    snowflake: SnowflakeNames
-    loader_public_key: str
-    transformer_public_key: str
-    warehouse_auto_suspend_seconds: int = 60
-    credit_quota: int = 10
-    snowflake_account: str | None = None
-
-    @property
-    def oidc_issuer(self) -> str:
-        """The issuer host/path the IRSA trust conditions are keyed on (`oidc.eks.<region>.amazonaws.com/id/X`)."""
-        match = _OIDC_ARN.match(self.oidc_provider_arn)
-        assert match is not None  # validated in load()
-        return match.group(3)
-
-
 def _fail(key: str, problem: str) -> StackConfigError:
-    return StackConfigError(f"stack config {PROJECT}:{key} {problem}")
+    return StackConfigError(f"stack config {_qualified(key)} {problem}")
 
 
-class _Reader:
-    """Typed access to one config namespace, turning every problem into a one-line StackConfigError."""
+def _qualified(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
 
-    def __init__(self, namespace: str | None = None) -> None:
-        self._cfg = pulumi.Config(namespace)
-        self._ns = namespace or PROJECT
 
-    def _error(self, key: str, problem: str) -> StackConfigError:
-        return StackConfigError(f"stack config {self._ns}:{key} {problem}")
+def _pattern(regex: str, hint: str) -> Any:
+    """A string field matching `regex`; `hint` is appended to the error (the shape a valid value has)."""
+    return Field(pattern=regex, json_schema_extra={"hint": hint})
 
-    def raw(self, key: str) -> str | None:
-        # A key missing from KEYS would be undocumented and unchecked in the example stacks.
-        assert self._ns != PROJECT or key in KEYS, f"{key} is read but not listed in config.KEYS"
-        value = self._cfg.get(key)
-        return value.strip() if value is not None and value.strip() else None
 
-    def required(self, key: str, pattern: re.Pattern[str] | None = None, hint: str = "") -> str:
-        value = self.raw(key)
-        if value is None:
-            raise self._error(key, f"is missing: run `pulumi config set {self._key(key)} <value>`{hint}")
-        return self._checked(key, value, pattern, hint)
+_BUCKET = _pattern(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", " (S3 bucket naming rules)")
+# Upper case only: pulumi-snowflake quotes identifiers, so a lower-case name would become case-sensitive
+# and every unquoted reference from dbt or the loader would miss it.
+SnowflakeId = Annotated[
+    str, _pattern(r"^[A-Z_][A-Z0-9_$]{0,254}$", " (upper-case Snowflake identifier: A-Z, 0-9, _)")
+]
 
-    def maybe(self, key: str, pattern: re.Pattern[str], hint: str = "") -> str | None:
-        value = self.raw(key)
-        return None if value is None else self._checked(key, value, pattern, hint)
 
-    def optional(self, key: str, default: str, pattern: re.Pattern[str] | None = None, hint: str = "") -> str:
-        value = self.raw(key)
-        return default if value is None else self._checked(key, value, pattern, hint)
-
-    def integer(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.raw(key)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise self._error(
-                key, f"must be a whole number between {low} and {high}, got {value!r}"
-            ) from None
-        if not low <= number <= high:
-            raise self._error(key, f"must be between {low} and {high}, got {number}")
-        return number
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.raw(key)
-        if value is None:
-            return default
-        if value.lower() not in ("true", "false"):
-            raise self._error(key, f"must be true or false, got {value!r}")
+def _boolean(value: Any) -> Any:
+    # Only the two words `pulumi config` users write: pydantic alone would also take yes/on/1.
+    if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-
-    def mapping(self, key: str) -> dict[str, str] | None:
-        value = self.raw(key)
-        if value is None:
-            return None
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            raise self._error(key, "must be a map of image name to value") from None
-        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
-            raise self._error(key, "must be a map of image name to value")
-        return parsed
-
-    def _key(self, key: str) -> str:
-        return key if self._ns == PROJECT else f"{self._ns}:{key}"
-
-    def _checked(self, key: str, value: str, pattern: re.Pattern[str] | None, hint: str) -> str:
-        if pattern is not None and not pattern.match(value):
-            raise self._error(key, f"is not valid: {value!r}{hint}")
+    if isinstance(value, bool):
         return value
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _service_accounts(value: Any) -> dict[str, str]:
+    """The images' Kubernetes service-account names: each image's own name unless a JSON map overrides it."""
+    if value is None:
+        return {image: image for image in IMAGES}
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise _fail("serviceAccounts", "must be a map of image name to value")
+    unknown = sorted(set(parsed) - set(IMAGES))
+    if unknown:
+        raise _fail("serviceAccounts", f"names unknown images {unknown}; known: {list(IMAGES)}")
+    for image, name in parsed.items():
+        if not _DNS_SUBDOMAIN.match(name):
+            raise _fail("serviceAccounts", f"has an invalid Kubernetes name for {image}: {name!r}")
+    return {image: parsed.get(image, image) for image in IMAGES}
 
 
 def normalise_public_key(key: str, value: str) -> str:
@@ -217,99 +111,189 @@ def normalise_public_key(key: str, value: str) -> str:
     return body
 
 
+def _public_key(key: str) -> AfterValidator:
+    return AfterValidator(lambda value: normalise_public_key(key, value))
+
+
+class SnowflakeNames(BaseModel):
+    """Snowflake object names; account-level ones (roles, users, warehouse, integration) must differ per stack
+    when two stacks share an account."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, regex_engine="python-re")
+
+    database: SnowflakeId = Field("CORETELECOMS", alias="snowflakeDatabase")
+    warehouse: SnowflakeId = Field("CORETELECOMS_WH", alias="snowflakeWarehouse")
+    storage_integration: SnowflakeId = Field("CORETELECOMS_LAKE", alias="snowflakeStorageIntegration")
+    stage_schema: SnowflakeId = "RAW"
+    stage: SnowflakeId = Field("LAKE_STAGE", alias="snowflakeStage")
+    file_format: SnowflakeId = Field("PARQUET", alias="snowflakeFileFormat")
+    loader_role: SnowflakeId = Field("LOADER", alias="snowflakeLoaderRole")
+    transformer_role: SnowflakeId = Field("TRANSFORMER", alias="snowflakeTransformerRole")
+    reporter_role: SnowflakeId = Field("REPORTER", alias="snowflakeReporterRole")
+    loader_user: SnowflakeId = Field("LOADER", alias="snowflakeLoaderUser")
+    transformer_user: SnowflakeId = Field("TRANSFORMER", alias="snowflakeTransformerUser")
+    parent_role: SnowflakeId = Field("SYSADMIN", alias="snowflakeParentRole")
+
+    @model_validator(mode="after")
+    def _roles_differ(self) -> SnowflakeNames:
+        roles = [self.loader_role, self.transformer_role, self.reporter_role]
+        if len(set(roles)) != len(roles) or self.parent_role in roles:
+            raise _fail(
+                "snowflakeLoaderRole",
+                f"and the other role names must all differ, got {[*roles, self.parent_role]}",
+            )
+        return self
+
+    @property
+    def stage_qualified(self) -> str:
+        """`RAW.LAKE_STAGE`: the form the loader's SNOWFLAKE_STAGE setting takes."""
+        return f"{self.stage_schema}.{self.stage}"
+
+
+class StackConfig(BaseModel):
+    """Everything the program needs, validated; nothing else in the program reads configuration.
+
+    Fields are keyed by their `pulumi config` names (aliases), so an error names the key to set.
+    """
+
+    # python-re: the bucket rule needs look-ahead, which pydantic's default (Rust) engine lacks.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, regex_engine="python-re")
+
+    stack: str
+    aws_region: str = Field(
+        alias="aws:region",
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
+        json_schema_extra={"hint": " (e.g. eu-west-1)"},
+    )
+    lake_bucket: Annotated[str, _BUCKET] = Field(alias="lakeBucketName")
+    source_bucket: Annotated[str, _BUCKET] = Field(alias="sourceBucketName")
+    source_kms_key_arn: Annotated[
+        str | None,
+        _pattern(
+            r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}$",
+            " (arn:aws:kms:<region>:<account>:key/<id>)",
+        ),
+    ] = Field(None, alias="sourceBucketKmsKeyArn")
+    oidc_provider_arn: Annotated[
+        str,
+        _pattern(
+            _OIDC_ARN, " (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)"
+        ),
+    ] = Field(alias="oidcProviderArn")
+    namespace: Annotated[
+        str, _pattern(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", " (Kubernetes namespace name)")
+    ] = Field("coretelecoms", alias="namespace")
+    service_accounts: Annotated[Mapping[str, str], BeforeValidator(_service_accounts)] = Field(
+        None, alias="serviceAccounts", validate_default=True
+    )
+    loader_lake_access: LoaderLakeAccess = Field("none", alias="loaderLakeAccess")
+    protect_data: Annotated[bool, BeforeValidator(_boolean)] = Field(True, alias="protectData")
+    snowflake_lake_role_name: Annotated[str, _pattern(r"^[\w+=,.@-]{1,64}$", " (IAM role name)")] = Field(
+        alias="snowflakeLakeRoleName"
+    )
+    snowflake: SnowflakeNames
+    loader_public_key: Annotated[str, _public_key("snowflakeLoaderPublicKey")] = Field(
+        alias="snowflakeLoaderPublicKey"
+    )
+    transformer_public_key: Annotated[str, _public_key("snowflakeTransformerPublicKey")] = Field(
+        alias="snowflakeTransformerPublicKey"
+    )
+    warehouse_auto_suspend_seconds: int = Field(60, ge=60, le=3600, alias="snowflakeAutoSuspendSeconds")
+    credit_quota: int = Field(10, ge=1, le=10_000, alias="snowflakeCreditQuota")
+    snowflake_account: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat_keys(cls, data: Any) -> Any:
+        """Stack-derived defaults, the Snowflake names gathered from their flat keys, the account id."""
+        if not isinstance(data, dict) or "snowflake" in data:
+            return data
+        data = dict(data)
+        stack = data.get("stack", "")
+        data.setdefault("snowflakeLakeRoleName", f"coretelecoms-{stack}-snowflake-lake")
+        data.setdefault(
+            "snowflakeStorageIntegration", f"CORETELECOMS_LAKE_{re.sub(r'[^A-Z0-9_]', '_', stack.upper())}"
+        )
+        names = set(_aliases(SnowflakeNames))
+        data["snowflake"] = {k: data.pop(k) for k in list(data) if k in names}
+        org, account = data.pop("snowflake:organizationName", None), data.pop("snowflake:accountName", None)
+        data["snowflake_account"] = f"{org}-{account}" if org and account else None
+        return data
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The issuer host/path the IRSA trust conditions are keyed on (`oidc.eks.<region>.amazonaws.com/id/X`)."""
+        match = re.match(_OIDC_ARN, self.oidc_provider_arn)
+        assert match is not None  # validated by the field's pattern
+        return match.group(3)
+
+
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [f.alias for f in model.model_fields.values() if f.alias]
+
+
+# Every key this program reads in its own namespace: the models' aliases (README's table documents each;
+# a test checks the example stack files use no other, so a typo cannot silently fall back to a default).
+KEYS: tuple[str, ...] = tuple(k for k in (*_aliases(StackConfig), *_aliases(SnowflakeNames)) if ":" not in k)
+
+
+def _read_settings() -> dict[str, str]:
+    """Every key the program reads that the stack sets (blank counts as unset), under its config name."""
+    namespaces: dict[str, pulumi.Config] = {}
+    values = {}
+    for key in (*KEYS, *PROVIDER_KEYS):
+        namespace, _, name = key.rpartition(":")
+        cfg = namespaces.setdefault(namespace, pulumi.Config(namespace or None))
+        value = cfg.get(name)
+        if value is not None and value.strip():
+            values[key] = value.strip()
+    return values
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """One pydantic error as this program words it, naming the key and how to fix it."""
+    key = next(
+        (part for part in reversed(error["loc"]) if isinstance(part, str) and part != "snowflake"), "?"
+    )
+    value, context = error.get("input"), error.get("ctx") or {}
+    kind = error["type"]
+    if kind == "missing":
+        problem = f"is missing: run `pulumi config set {key} <value>`"
+    elif kind == "string_pattern_mismatch":
+        problem = f"is not valid: {value!r}{_hint(key)}"
+    elif kind == "literal_error":
+        problem = f"must be one of {list(LOADER_LAKE_ACCESS)}, got {value!r}"
+    elif kind == "int_parsing":
+        problem = f"must be a whole number between {_bounds(key)[0]} and {_bounds(key)[1]}, got {value!r}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        problem = f"must be between {_bounds(key)[0]} and {_bounds(key)[1]}, got {value}"
+    else:  # our own validators' ValueErrors, already worded
+        problem = str(context.get("error", error["msg"]))
+    return f"stack config {_qualified(key)} {problem}"
+
+
+def _field(key: str):
+    for model in (StackConfig, SnowflakeNames):
+        for field in model.model_fields.values():
+            if field.alias == key:
+                return field
+    raise KeyError(key)
+
+
+def _hint(key: str) -> str:
+    extra = _field(key).json_schema_extra
+    return extra.get("hint", "") if isinstance(extra, dict) else ""
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    low = next(m.ge for m in _field(key).metadata if hasattr(m, "ge"))
+    high = next(m.le for m in _field(key).metadata if hasattr(m, "le"))
+    return low, high
+
+
 def load() -> StackConfig:
     """Read and validate the stack's configuration; raises StackConfigError with a one-line reason."""
-    stack = pulumi.get_stack()
-    cfg = _Reader()
-    aws = _Reader("aws")
-    snowflake_provider = _Reader("snowflake")
-
-    region = aws.required("region", _REGION, " (e.g. eu-west-1)")
-    oidc = cfg.required(
-        "oidcProviderArn",
-        _OIDC_ARN,
-        " (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)",
-    )
-
-    service_accounts = {image: image for image in IMAGES}
-    overrides = cfg.mapping("serviceAccounts") or {}
-    unknown = sorted(set(overrides) - set(IMAGES))
-    if unknown:
-        raise _fail("serviceAccounts", f"names unknown images {unknown}; known: {list(IMAGES)}")
-    for image, name in overrides.items():
-        if not _DNS_SUBDOMAIN.match(name):
-            raise _fail("serviceAccounts", f"has an invalid Kubernetes name for {image}: {name!r}")
-        service_accounts[image] = name
-
-    loader_access = cfg.optional("loaderLakeAccess", "none")
-    if loader_access not in LOADER_LAKE_ACCESS:
-        raise _fail("loaderLakeAccess", f"must be one of {list(LOADER_LAKE_ACCESS)}, got {loader_access!r}")
-
-    sf_id = " (upper-case Snowflake identifier: A-Z, 0-9, _)"
-    defaults = SnowflakeNames()
-    names = SnowflakeNames(
-        database=cfg.optional("snowflakeDatabase", defaults.database, _SNOWFLAKE_ID, sf_id),
-        warehouse=cfg.optional("snowflakeWarehouse", defaults.warehouse, _SNOWFLAKE_ID, sf_id),
-        storage_integration=cfg.optional(
-            "snowflakeStorageIntegration",
-            f"{defaults.storage_integration}_{_upper_id(stack)}",
-            _SNOWFLAKE_ID,
-            sf_id,
-        ),
-        stage=cfg.optional("snowflakeStage", defaults.stage, _SNOWFLAKE_ID, sf_id),
-        file_format=cfg.optional("snowflakeFileFormat", defaults.file_format, _SNOWFLAKE_ID, sf_id),
-        loader_role=cfg.optional("snowflakeLoaderRole", defaults.loader_role, _SNOWFLAKE_ID, sf_id),
-        transformer_role=cfg.optional(
-            "snowflakeTransformerRole", defaults.transformer_role, _SNOWFLAKE_ID, sf_id
-        ),
-        reporter_role=cfg.optional("snowflakeReporterRole", defaults.reporter_role, _SNOWFLAKE_ID, sf_id),
-        loader_user=cfg.optional("snowflakeLoaderUser", defaults.loader_user, _SNOWFLAKE_ID, sf_id),
-        transformer_user=cfg.optional(
-            "snowflakeTransformerUser", defaults.transformer_user, _SNOWFLAKE_ID, sf_id
-        ),
-        parent_role=cfg.optional("snowflakeParentRole", defaults.parent_role, _SNOWFLAKE_ID, sf_id),
-    )
-    roles = [names.loader_role, names.transformer_role, names.reporter_role]
-    if len(set(roles)) != len(roles) or names.parent_role in roles:
-        raise _fail(
-            "snowflakeLoaderRole",
-            f"and the other role names must all differ, got {[*roles, names.parent_role]}",
-        )
-
-    org = snowflake_provider.raw("organizationName")
-    account = snowflake_provider.raw("accountName")
-
-    return StackConfig(
-        stack=stack,
-        aws_region=region,
-        lake_bucket=cfg.required("lakeBucketName", _BUCKET, " (S3 bucket naming rules)"),
-        source_bucket=cfg.required("sourceBucketName", _BUCKET, " (S3 bucket naming rules)"),
-        source_kms_key_arn=cfg.maybe(
-            "sourceBucketKmsKeyArn", _KMS_ARN, " (arn:aws:kms:<region>:<account>:key/<id>)"
-        ),
-        oidc_provider_arn=oidc,
-        namespace=cfg.optional("namespace", "coretelecoms", _DNS_LABEL, " (Kubernetes namespace name)"),
-        service_accounts=service_accounts,
-        loader_lake_access=loader_access,
-        protect_data=cfg.boolean("protectData", default=True),
-        snowflake_lake_role_name=cfg.optional(
-            "snowflakeLakeRoleName",
-            f"coretelecoms-{stack}-snowflake-lake",
-            _IAM_ROLE_NAME,
-            " (IAM role name)",
-        ),
-        snowflake=names,
-        loader_public_key=normalise_public_key(
-            "snowflakeLoaderPublicKey", cfg.required("snowflakeLoaderPublicKey")
-        ),
-        transformer_public_key=normalise_public_key(
-            "snowflakeTransformerPublicKey", cfg.required("snowflakeTransformerPublicKey")
-        ),
-        warehouse_auto_suspend_seconds=cfg.integer("snowflakeAutoSuspendSeconds", 60, 60, 3600),
-        credit_quota=cfg.integer("snowflakeCreditQuota", 10, 1, 10_000),
-        snowflake_account=f"{org}-{account}" if org and account else None,
-    )
-
-
-def _upper_id(text: str) -> str:
-    return re.sub(r"[^A-Z0-9_]", "_", text.upper())
+    try:
+        return StackConfig.model_validate({"stack": pulumi.get_stack(), **_read_settings()})
+    except ValidationError as exc:
+        raise StackConfigError("; ".join(_problem(e) for e in exc.errors())) from None

@@ -139,3 +139,31 @@ def test_every_module_opens_with_a_one_line_docstring():
         doc = ast.get_docstring(ast.parse(path.read_text()))
         assert doc, f"{path.name} has no module docstring"
         assert "\n" not in doc.split("\n\n")[0], f"{path.name}: first docstring paragraph is not one line"
+
+
+def test_every_problem_is_named_in_one_line(load_config):
+    with pytest.raises(StackConfigError) as err:
+        load_config(lakeBucketName=None, namespace="Core_Telecoms", snowflakeCreditQuota="0")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "lakeBucketName is missing" in message
+    assert "namespace is not valid: 'Core_Telecoms' (Kubernetes namespace name)" in message
+    assert "snowflakeCreditQuota must be between 1 and 10000, got 0" in message
+
+
+def test_the_model_is_immutable_and_reads_booleans_case_insensitively(load_config):
+    cfg = load_config(protectData="FALSE")
+    assert cfg.protect_data is False
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.namespace = "other"  # type: ignore[misc]
+
+
+def test_every_key_is_a_model_field_alias():
+    """KEYS is derived from the model, so a field cannot be read without being listed (and documented)."""
+    aliases = {
+        f.alias
+        for m in (infra_config.StackConfig, infra_config.SnowflakeNames)
+        for f in m.model_fields.values()
+    }
+    assert set(infra_config.KEYS) <= aliases
+    assert {"lakeBucketName", "snowflakeParentRole", "protectData"} <= set(infra_config.KEYS)

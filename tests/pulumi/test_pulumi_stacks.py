@@ -34,11 +34,17 @@ def test_project_file_is_a_python_project_named_like_the_config_namespace():
     assert "virtualenv" not in project["runtime"].get("options", {})
 
 
-def test_requirements_pin_the_three_pulumi_packages():
+def test_requirements_pin_the_three_pulumi_packages_and_pydantic():
     lines = [
         line for line in (PULUMI_DIR / "requirements.txt").read_text().splitlines() if line and line[0] != "#"
     ]
-    assert sorted(line.split(">")[0] for line in lines) == ["pulumi", "pulumi-aws", "pulumi-snowflake"]
+    assert sorted(line.split(">")[0] for line in lines) == [
+        "pulumi",
+        "pulumi-aws",
+        "pulumi-snowflake",
+        "pydantic",
+    ]
+    assert all(">=" in line and ",<" in line for line in lines), lines  # a floor and a ceiling each
 
 
 @pytest.mark.parametrize("stack", STACKS)
