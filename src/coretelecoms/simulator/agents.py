@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from coretelecoms.simulator import geography, kinds, tally, vocab
+from coretelecoms.simulator.bucket import staged_file
 from coretelecoms.simulator.context import GenerationContext
 from coretelecoms.simulator.draws import Stream
 from coretelecoms.simulator.kinds import Kind
@@ -122,13 +123,13 @@ def _write_csv(path: Path, rows: Iterator[list]) -> None:
 def write(ctx: GenerationContext) -> dict:
     """Write the agents sheet stand-in (`.csv` when the path says so, else `.xlsx`); returns its truth."""
     path = Path(ctx.config.agents_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     counts: Counter = Counter()
     rows = _rows(ctx, counts)
-    if path.suffix.lower() == ".csv":
-        _write_csv(path, rows)
-    else:
-        _write_xlsx(path, rows)
+    with staged_file(path) as partial:  # published whole: a killed run never leaves half a workbook
+        if path.suffix.lower() == ".csv":
+            _write_csv(partial, rows)
+        else:
+            _write_xlsx(partial, rows)
     return tally.file_truth(
         static_plan(ctx.config, ENTITY), path.name, HEADER, counts, kinds.mess_names(ENTITY)
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
+from pathlib import Path
 
 from coretelecoms.lake.filesystem import locate
 from coretelecoms.simulator import agents, calllogs, customers, kinds, socialmedia, tally, webforms
-from coretelecoms.simulator.bucket import open_object
+from coretelecoms.simulator.bucket import open_object, sweep_partials, sweep_partials_of
 from coretelecoms.simulator.config import GenerateConfig, MessRates, entity_days
 from coretelecoms.simulator.context import GenerationContext, GenerationProgress
 from coretelecoms.simulator.people import Population
@@ -68,6 +69,9 @@ def generate(config: GenerateConfig, progress: GenerationProgress | None = None)
     ctx = GenerationContext(
         config, Population(config.seed, config.scale, config.rates), locate(config.source_url), progress
     )
+    if not ctx.root.is_s3:  # what a killed earlier run may have left half-written
+        sweep_partials(Path(ctx.root.path))
+    sweep_partials_of(Path(config.agents_path))
     entities = {
         "customers": customers.write(ctx),
         "agents": agents.write(ctx),
