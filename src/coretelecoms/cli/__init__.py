@@ -84,6 +84,10 @@ cli.add_command(transform)
 cli.add_command(run)
 cli.add_command(demo)
 cli.add_command(workflows)
+from coretelecoms.report.commands import docs, report  # noqa: E402 - click only; dbt and drivers load lazily
+
+cli.add_command(report)
+cli.add_command(docs)
 # ----------------------------------------------------------------
 
 
