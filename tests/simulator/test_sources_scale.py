@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sources_runs import run_sources
@@ -65,33 +68,36 @@ def test_a_day_at_scale_100_takes_seconds(tmp_path):
     assert elapsed < 30, f"one day at scale 100 (500k customers, 76k calls) took {elapsed:.1f}s"
 
 
-_MEASURE = """
-import json, resource, sys
-from datetime import date
-from pathlib import Path
-from coretelecoms.simulator import GenerateConfig, generate
-root, scale = Path(sys.argv[1]), float(sys.argv[2])
-config = GenerateConfig((root / "bucket").as_uri(), root / "agents.csv", None, date(2025, 11, 20), 1, scale=scale)
-manifest = generate(config)
-rows = manifest["entities"]["call-logs"]["totals"]["rows"]
-print(json.dumps({"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def _peak(tmp_path, scale: float) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(tmp_path / str(scale)), str(scale)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _generate_measured(home: Path, dsn: str, *volume: str) -> tuple[dict, float]:
+    """Run `coretelecoms sources generate` under /usr/bin/time -v: (truth manifest, peak RSS in MB)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    completed = subprocess.run(
+        ["/usr/bin/time", "-v", sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "--home", str(home),
+         "sources", "generate", "--start", "2026-08-01", "--days", "1", *volume],
+        env={**env, "CORETELECOMS_POSTGRES_DSN": dsn}, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    peak_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr)
+    manifest = json.loads((home / "sources" / "bucket" / "_truth" / "manifest.json").read_text())
+    return manifest, int(peak_kb[1]) / 1024
 
 
 @pytest.mark.slow
-def test_memory_does_not_grow_with_rows(tmp_path):
-    # Ten times the records (3 M customers, 300k a channel) must not need ten times the memory.
-    small = _peak(tmp_path, 100)
-    large = _peak(tmp_path, 1000)
-    assert large["rows"] > 9 * small["rows"]
-    assert large["peak_mb"] < small["peak_mb"] + 150, (small, large)
+@pytest.mark.skipif(not Path("/usr/bin/time").exists(), reason="needs GNU time for the peak RSS")
+def test_real_volume_in_bounded_memory(tmp_path, sources_pg):
+    # `--volume real`: the original volumes, streamed chunk by chunk; a tenth of it needs about as much memory.
+    tenth, tenth_peak = _generate_measured(tmp_path / "tenth", sources_pg, "--scale", "50")
+    real, real_peak = _generate_measured(tmp_path / "real", sources_pg, "--volume", "real")
+    entities = real["entities"]
+    assert real["scale"] == 500.0
+    assert abs(entities["customers"]["distinct_ids"] / REAL["customers"] - 1) < 0.05
+    assert entities["agents"]["distinct_ids"] <= 100
+    for entity in ("call-logs", "web-forms", "social-media"):
+        assert abs(_mean_daily(entities, entity) / REAL[entity] - 1) < 0.12, entity
+    size_mb = (
+        tmp_path / "real" / "sources" / "bucket" / "customers" / "customers_dataset.csv"
+    ).stat().st_size / 1e6
+    assert 300 < size_mb < 420  # SOURCES.md: one CSV of ≈ 350 MB
+    assert real_peak < 1024, f"peak RSS {real_peak:.0f} MB at real volume"
+    assert real_peak < tenth_peak + 150, (tenth_peak, real_peak)
+    assert entities["customers"]["rows"] > 9 * tenth["entities"]["customers"]["rows"]

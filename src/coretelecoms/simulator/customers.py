@@ -75,9 +75,9 @@ class CustomerChunk:
     def _stream(self, label: str) -> Stream:
         return Stream(self._seed, ENTITY, label)
 
-    def _pick(self, label: str, table: str | None = None) -> pa.Array:
+    def _pick(self, label: str, table: str | None = None, k: np.ndarray | None = None) -> pa.Array:
         values = _TABLES[table or label]
-        return text.pick(values, self._stream(label).below(self.k, len(values)))
+        return text.pick(values, self._stream(label).below(self.k if k is None else k, len(values)))
 
     def _dates(self, label: str, bounds: tuple[int, int]) -> pa.Array:
         return text.dates(bounds[0] + self._stream(label).below(self.k, bounds[1] - bounds[0] + 1))
@@ -98,28 +98,26 @@ class CustomerChunk:
             ]
         )
         domain = self._pick("domain")
-        email = text.join([local, "@", domain])
-        if self.typo.any():
+        before: pa.Array | str = ""
+        after: pa.Array | str = ""
+        if self.typo.any():  # the typo's pieces replace the clean ones, so the e-mail is joined once
             typo = self._stream("typo").weighted(self.k, _TYPO_WEIGHTS)
-            typed = text.join(
-                [
-                    text.pick(_TABLES["typo-before"], typo),
-                    local,
-                    "@",
-                    text.pick(_TABLES["typo-domain"], typo),
-                    text.pick(_TABLES["typo-after"], typo),
-                ]
-            )
-            email = text.where(self.typo, typed, email)
+            before = text.where(self.typo, text.pick(_TABLES["typo-before"], typo), "")
+            domain = text.where(self.typo, text.pick(_TABLES["typo-domain"], typo), domain)
+            after = text.where(self.typo, text.pick(_TABLES["typo-after"], typo), "")
+        email = text.join([before, local, "@", domain, after])
         if not self.invalid_email.any():
             return email
-        form = self._stream("invalid-form").below(self.k, len(vocab.INVALID_EMAIL_FORMS))
+        # Built for the few broken ones only.
+        mask = self.invalid_email
+        form = self._stream("invalid-form").below(self.k[mask], len(vocab.INVALID_EMAIL_FORMS))
+        local, domain = local.filter(pa.array(mask)), domain.filter(pa.array(mask))
         broken = text.where(
             form == 0,
             text.join([local, ".", domain]),
             text.where(form == 1, text.join([local, "@"]), text.join([local, " at ", domain])),
         )
-        return text.where(self.invalid_email, broken, email)
+        return text.patch(email, mask, broken)
 
     def _address(self) -> pa.Array:
         street = text.join(
@@ -130,39 +128,39 @@ class CustomerChunk:
             ],
             " ",
         )
+        has_unit = self._stream("has-unit").uniform(self.k) < UNIT_SHARE
         unit = text.join(
-            [self._pick("unit"), text.integers(1 + self._stream("unit-number").below(self.k, 999))], " "
+            [self._pick("unit"), " ", text.integers(1 + self._stream("unit-number").below(self.k, 999)), "\n"]
         )
         zip_code = pc.utf8_lpad(
             text.integers(501 + self._stream("zip").below(self.k, 99_000)), width=5, padding="0"
         )
         code = text.where(self.territory, self._pick("territory"), self._pick("state"))
-        town = text.join([self._pick("city"), ", ", code, " ", zip_code])
-        has_unit = self._stream("has-unit").uniform(self.k) < UNIT_SHARE
-        civil = text.where(has_unit, text.join([street, unit, town], "\n"), text.join([street, town], "\n"))
+        civil = text.join(
+            [street, "\n", text.where(has_unit, unit, ""), self._pick("city"), ", ", code, " ", zip_code]
+        )
         if not self.military.any():
             return civil
-        return text.where(self.military, self._military(zip_code), civil)
+        return text.patch(civil, self.military, self._military(zip_code.filter(pa.array(self.military))))
 
     def _military(self, zip_code: pa.Array) -> pa.Array:
         """`PSC 2383, Box 3666\nAPO AA 12094`, `Unit 4213 Box 0917\nDPO AE 09522`, `USNS Ortiz\nFPO AP 96638`."""
-        n = len(self.k)
+        k = self.k[self.military]  # built for the military addresses only
 
         def four_digits(label: str) -> pa.Array:
-            return pc.utf8_lpad(
-                text.integers(self._stream(label).below(self.k, 10_000)), width=4, padding="0"
-            )
+            return pc.utf8_lpad(text.integers(self._stream(label).below(k, 10_000)), width=4, padding="0")
 
-        form = self._stream("military-form").below(self.k, 3)
+        form = self._stream("military-form").below(k, 3)
         psc = text.join(["PSC ", four_digits("psc"), ", Box ", four_digits("box")])
         unit = text.join(["Unit ", four_digits("psc"), " Box ", four_digits("box")])
-        ship_name = _LAST.take(pa.array(self._stream("ship-name").below(self.k, len(_LAST))))
-        ship = text.join([self._pick("ship"), " ", ship_name])
+        ship_name = _LAST.take(pa.array(self._stream("ship-name").below(k, len(_LAST))))
+        ship = text.join([self._pick("ship", k=k), " ", ship_name])
         # A PSC box is an Army/Air Force (APO) or Navy (FPO) address; units DPO, ships FPO.
-        psc_post = text.where(self._stream("psc-post").below(self.k, 2) == 0, "APO", text.constant("FPO", n))
+        fpo = text.constant("FPO", len(k))
+        psc_post = text.where(self._stream("psc-post").below(k, 2) == 0, "APO", fpo)
         first_line = text.where(form == 0, psc, text.where(form == 1, unit, ship))
-        post = text.where(form == 0, psc_post, text.where(form == 1, "DPO", text.constant("FPO", n)))
-        return text.join([first_line, "\n", post, " ", self._pick("military"), " ", zip_code])
+        post = text.where(form == 0, psc_post, text.where(form == 1, "DPO", fpo))
+        return text.join([first_line, "\n", post, " ", self._pick("military", k=k), " ", zip_code])
 
     def lines(self) -> pa.Array:
         """One CSV record per base record (not yet duplicated); addresses quoted, the only field that needs it."""

@@ -91,11 +91,16 @@ def pick(vocabulary: pa.Array, index: np.ndarray) -> pa.StringArray:
     return vocabulary.take(pa.array(index))
 
 
-def where(mask: np.ndarray, if_true: pa.Array | str, if_false: pa.Array) -> pa.StringArray:
-    """`if_true` where mask, else `if_false` (a string scalar is broadcast)."""
+def where(mask: np.ndarray, if_true: pa.Array | str, if_false: pa.Array | str) -> pa.StringArray:
+    """`if_true` where mask, else `if_false` (a string scalar is broadcast; returned as is when no mask)."""
     if not mask.any():
         return if_false
     return pc.if_else(pa.array(mask), if_true, if_false)
+
+
+def patch(values: pa.Array, mask: np.ndarray, replacements: pa.Array) -> pa.StringArray:
+    """`values` with the masked rows replaced, in order, by `replacements` (one per masked row)."""
+    return pc.replace_with_mask(values, pa.array(mask), replacements)
 
 
 def join(parts: list[pa.Array | str], separator: str = "") -> pa.StringArray:
