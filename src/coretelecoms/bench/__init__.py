@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (`python -m coretelecoms.bench SUBCOMMAND`): one module per benchmark."""

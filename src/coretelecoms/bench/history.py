@@ -1,0 +1,190 @@
+"""`bench history`: run the daily pipeline day after day on fresh generated data; is the daily cost flat?
+
+In a scratch CORETELECOMS_HOME, `coretelecoms sources generate` writes N days, then each day runs every
+step of the step registry as its own child process with the registry's arguments, as the cluster does
+(`extract ENTITY --date D` for the five entities, `load --date D`, `transform`). Per day and step: wall time and the peak RSS of the child's
+process tree; then last day / first day per step. One embedded PostgreSQL (the web-form source) serves
+the whole run and is not counted in any step: in production it is the source system's database.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from coretelecoms.bench.child import ChildRun, clean_env, mb, run_child
+
+START = date(2025, 11, 20)
+
+
+class StepFailedError(RuntimeError):
+    """A pipeline step exited non-zero; the message names the step, the day and the step's last words."""
+
+
+@dataclass
+class StepFigures:
+    """One step of one day: wall seconds, peak RSS (MB) of its process tree, and rows when it reports them."""
+
+    seconds: float
+    peak_rss_mb: float
+    rows: int | None = None
+
+
+@dataclass
+class DayFigures:
+    date: str
+    steps: dict[str, StepFigures] = field(default_factory=dict)
+
+    @property
+    def total(self) -> StepFigures:
+        """The day as a whole: summed wall time, the largest step's peak."""
+        return StepFigures(
+            seconds=round(sum(s.seconds for s in self.steps.values()), 2),
+            peak_rss_mb=max((s.peak_rss_mb for s in self.steps.values()), default=0.0),
+        )
+
+
+def step_argv(day: date) -> list[tuple[str, list[str]]]:
+    """The day's steps in dependency order, as (name, CLI arguments): the step registry's own, as on the cluster."""
+    from coretelecoms.pipeline.steps import STEPS, in_dependency_order
+
+    return [(step.name, step.argv(day.isoformat())) for step in in_dependency_order(STEPS)]
+
+
+def _cli(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "coretelecoms", "--log-level", "WARNING", "--log-format", "json", *args]
+
+
+def _rows(name: str, run: ChildRun) -> int | None:
+    """Rows the step handled, from its --json summary (extracts: rows read; load: rows loaded)."""
+    try:
+        summary = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(summary, dict):
+        return None
+    if name.startswith("extract-"):
+        return summary.get("rows_read")
+    rows = summary.get("rows_loaded", summary.get("rows"))
+    if isinstance(rows, dict):
+        return sum(v for v in rows.values() if isinstance(v, int))
+    return rows if isinstance(rows, int) else None
+
+
+def generate_argv(start: date, days: int, volume: str | None, scale: float | None, seed: int) -> list[str]:
+    """`sources generate` for the run: `--volume` passed through as given, else `--scale`."""
+    args = ["sources", "generate", "--start", start.isoformat(), "--days", str(days), "--seed", str(seed)]
+    if volume is not None:
+        args += ["--volume", volume]
+    if scale is not None:
+        args += ["--scale", repr(scale)]
+    return args
+
+
+def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume: str | None = None,
+                scale: float | None = None, seed: int = 42, echo=None) -> dict:  # fmt: skip
+    """Generate `days` days into `home`, then run every step of every day; return the figures."""
+    env = clean_env(CORETELECOMS_HOME=str(home), CORETELECOMS_POSTGRES_DSN=dsn)
+    generated = run_child(_cli(generate_argv(start, days, volume, scale, seed)), env=env)
+    if generated.returncode != 0:
+        raise StepFailedError(f"sources generate failed: {generated.tail()}")
+    if echo:
+        echo(f"generated {days} day(s) in {generated.seconds:.1f} s (peak {mb(generated.peak_rss)} MB)")
+    results: list[DayFigures] = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        figures = DayFigures(date=day.isoformat())
+        for name, args in step_argv(day):
+            run = run_child(_cli(args), env=env)
+            if run.returncode != 0:
+                raise StepFailedError(f"{name} on {day} failed (exit {run.returncode}): {run.tail()}")
+            figures.steps[name] = StepFigures(round(run.seconds, 2), mb(run.peak_rss), _rows(name, run))
+        results.append(figures)
+        if echo:
+            echo(format_day(figures))
+    return {
+        "start": start.isoformat(),
+        "days": days,
+        "volume": volume,
+        "scale": scale,
+        "seed": seed,
+        "generate": {"seconds": round(generated.seconds, 2), "peak_rss_mb": mb(generated.peak_rss)},
+        "per_day": [
+            {"date": d.date, "steps": {n: asdict(s) for n, s in d.steps.items()}, "total": asdict(d.total)}
+            for d in results
+        ],
+        "ratios": ratios(results),
+    }
+
+
+def ratios(results: list[DayFigures]) -> dict[str, dict[str, float | None]]:
+    """Last day / first day, per step and for the day's total: wall time and peak RSS."""
+    if not results:
+        return {}
+    first, last = results[0], results[-1]
+    pairs = {name: (first.steps[name], last.steps[name]) for name in first.steps if name in last.steps}
+    pairs["total"] = (first.total, last.total)
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(b / a, 3) if a > 0 else None
+
+    return {
+        name: {"seconds": ratio(a.seconds, b.seconds), "peak_rss": ratio(a.peak_rss_mb, b.peak_rss_mb)}
+        for name, (a, b) in pairs.items()
+    }
+
+
+def format_day(figures: DayFigures) -> str:
+    cells = [f"{name} {s.seconds:.1f}s/{s.peak_rss_mb:.0f}MB" for name, s in figures.steps.items()]
+    total = figures.total
+    summary = f"total {total.seconds:.1f}s, max {total.peak_rss_mb:.0f}MB"
+    return f"{figures.date}: {'  '.join(cells)}  | {summary}"
+
+
+def format_table(report: dict) -> str:
+    """Per step: first day, last day and their ratio, for wall time and peak RSS."""
+    first, last = report["per_day"][0], report["per_day"][-1]
+    names = [*first["steps"], "total"]
+    head = ("step", "day 1 s", "day N s", "N/1", "day 1 MB", "day N MB", "N/1")
+    rows = ["{:<20} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6}".format(*head)]
+    for name in names:
+        a = first["total"] if name == "total" else first["steps"][name]
+        b = last["total"] if name == "total" else last["steps"].get(name)
+        if b is None:
+            continue
+        r = report["ratios"][name]
+        rows.append(
+            f"{name:<20} {a['seconds']:>9.2f} {b['seconds']:>9.2f} {_fmt(r['seconds']):>6} "
+            f"{a['peak_rss_mb']:>9.1f} {b['peak_rss_mb']:>9.1f} {_fmt(r['peak_rss']):>6}"
+        )
+    return "\n".join(rows)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def main(days: int, *, volume: str | None, scale: float | None, start: date, seed: int,
+         json_path: Path | None, home: Path | None) -> int:  # fmt: skip
+    """The `history` subcommand: figures on stdout as they come, the table at the end, --json on request."""
+    from coretelecoms.common.postgres import postgres_dsn
+
+    if volume is None and scale is None:
+        scale = 1.0
+    with tempfile.TemporaryDirectory(prefix="coretelecoms-history-") as tmp:
+        scratch = home or Path(tmp) / "home"
+        try:
+            with postgres_dsn(None, Path(tmp) / "pg") as dsn:
+                report = run_history(scratch, dsn, days=days, start=start, volume=volume, scale=scale,
+                                     seed=seed, echo=lambda line: print(line, flush=True))  # fmt: skip
+        except StepFailedError as exc:
+            print(f"history: {exc}", file=sys.stderr)
+            return 1
+    print(format_table(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
