@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from coretelecoms.common.errors import PipelineError
+from coretelecoms.extract.csv_guard import RecordGuard
 from coretelecoms.extract.records import RawChunk, Reject
 
 BLOCK_SIZE = 1 << 20  # larger blocks raise peak memory with no gain in speed (bench.py)
@@ -72,12 +74,16 @@ class CsvChunks:
     def __init__(self, stream: pa.NativeFile, source: str, *, row_label: str = "line"):
         self.source = source
         self.row_label = row_label
-        self._pending_rejects: list[tuple[int, str, str]] = []
+        # (record number, raw text, reason, reason kind, physical lines it spans)
+        self._pending_rejects: list[tuple[int, str, str, str, int]] = []
+        self._rejects_lock = threading.Lock()  # the reader calls _on_invalid_row from its own thread
         # Files count physical lines (the header is line 1); tables count rows, one per record.
         self._count_lines = row_label == "line"
         self._next_line = 2
         self._next_record = 2
-        headers, stream = _read_header(stream, source)
+        # Records that are not UTF-8 or too long reach the reader as placeholders it rejects (csv_guard.py).
+        self._guard = RecordGuard(stream)
+        headers, stream = _read_header(pa.PythonFile(self._guard, mode="r"), source)
         try:
             self._reader = pacsv.open_csv(
                 stream,
@@ -98,8 +104,14 @@ class CsvChunks:
         self._string_schema = pa.schema([pa.field(h, pa.string()) for h in self.headers])
 
     def _on_invalid_row(self, row: pacsv.InvalidRow) -> str:
-        reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
-        self._pending_rejects.append((row.number, row.text, reason))
+        guarded = self._guard.take(row.text)
+        if guarded is not None:
+            reason, kind, text = guarded
+        else:
+            text, reason = row.text, f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            kind = f"expected {row.expected_columns} fields"
+        with self._rejects_lock:
+            self._pending_rejects.append((row.number, text, reason, kind, row.text.count("\n") + 1))
         return "skip"
 
     def __iter__(self) -> Iterator[RawChunk]:
@@ -126,9 +138,9 @@ class CsvChunks:
                 raise PipelineError(f"{self.source}: unreadable CSV ({exc})") from exc
             yield self._chunk(batch)
         if self._pending_rejects:  # rejects after the last valid row
-            yield self._chunk(pa.RecordBatch.from_pylist([], schema=self._string_schema))
+            yield self._chunk(pa.RecordBatch.from_pylist([], schema=self._string_schema), final=True)
 
-    def _chunk(self, batch: pa.RecordBatch) -> RawChunk:
+    def _chunk(self, batch: pa.RecordBatch, *, final: bool = False) -> RawChunk:
         # Inference is off for strings, but a column of only empty values may still come back as null type.
         if batch.schema != self._string_schema:
             batch = pa.RecordBatch.from_arrays(
@@ -137,30 +149,38 @@ class CsvChunks:
             )
         n = batch.num_rows
         # pyarrow numbers rejected rows by record (header = 1); valid rows fill the records in between.
+        # The reader parses ahead on its own thread, so rejects of later blocks may already be known:
+        # this batch takes only those before its last valid row (all of them once the stream is done).
         records = self._next_record + np.arange(n, dtype=np.int64)
-        for record, _, _ in self._pending_rejects:
-            records[np.searchsorted(records, record, side="left") :] += 1
-        reject_records = np.array([r for r, _, _ in self._pending_rejects], dtype=np.int64)
+        with self._rejects_lock:
+            self._pending_rejects.sort(key=lambda r: r[0])
+            taken = 0
+            for record, *_ in self._pending_rejects:
+                if not final and (n == 0 or record > records[-1]):
+                    break
+                records[np.searchsorted(records, record, side="left") :] += 1
+                taken += 1
+            mine, self._pending_rejects = self._pending_rejects[:taken], self._pending_rejects[taken:]
+        reject_records = np.array([r for r, *_ in mine], dtype=np.int64)
         self._next_record = int(max(records[-1] + 1 if n else 0, *(reject_records + 1), self._next_record))
         if self._count_lines:
-            numbers, reject_numbers = self._physical_lines(batch, records, reject_records)
+            numbers, reject_numbers = self._physical_lines(batch, records, reject_records, mine)
         else:
             numbers, reject_numbers = records - 1, reject_records - 1  # rows, not counting the header
         rejects = [
-            Reject(f"{self.row_label} {number}", text, reason)
-            for number, (_, text, reason) in zip(reject_numbers, self._pending_rejects, strict=True)
+            Reject(f"{self.row_label} {number}", text, reason, kind)
+            for number, (_, text, reason, kind, _) in zip(reject_numbers, mine, strict=True)
         ]
-        self._pending_rejects = []
         return RawChunk(batch=batch, row_label=self.row_label, row_numbers=numbers, rejects=rejects)
 
     def _physical_lines(
-        self, batch: pa.RecordBatch, records: np.ndarray, reject_records: np.ndarray
+        self, batch: pa.RecordBatch, records: np.ndarray, reject_records: np.ndarray, rejects: list[tuple]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Turn record numbers into the physical lines they start on: quoted newlines add lines."""
         spans = np.ones(batch.num_rows, dtype=np.int64)
         for column in batch.columns:
             spans += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(zero_copy_only=False)
-        reject_spans = np.array([t.count("\n") + 1 for _, t, _ in self._pending_rejects], dtype=np.int64)
+        reject_spans = np.array([r[-1] for r in rejects], dtype=np.int64)
         all_records = np.concatenate([records, reject_records])
         all_spans = np.concatenate([spans, reject_spans])
         order = np.argsort(all_records, kind="stable")
