@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import psycopg2
@@ -141,3 +144,27 @@ def test_unknown_table_case_is_refused(tmp_path):
         GenerateConfig(
             "file:///x", tmp_path / "a.csv", None, date(2026, 1, 1), 1, web_form_table_case="upper"
         )
+
+
+def _cli(home, dsn: str, *options: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "--home", str(home),
+         "sources", "generate", "--start", "2026-04-25", "--days", "2", "--scale", "0.1", *options],
+        env={**env, "CORETELECOMS_POSTGRES_DSN": dsn}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_the_cli_options(tmp_path, sources_pg):
+    days = [date(2026, 4, 25), date(2026, 4, 26)]
+    done = _cli(
+        tmp_path, sources_pg, "--web-form-table-case", "mixed", "--two-web-form-tables", "2026-04-26",
+        "--web-form-type", "agent ID=bigint", "--web-form-type", "request_date=timestamp",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _tables(sources_pg, days[0]) == {MIXED.format(days[0])}
+    assert _tables(sources_pg, days[1]) == {MIXED.format(days[1]), LOWER.format(days[1])}
+    got = _types(sources_pg, MIXED.format(days[0]))
+    assert (got["agent ID"], got["request_date"]) == ("bigint", "timestamp without time zone")
+    refused = _cli(tmp_path / "refused", sources_pg, "--web-form-type", "request_id=integer")
+    assert refused.returncode == 2 and "request_id" in refused.stderr
