@@ -84,8 +84,9 @@ def describe(summary: object) -> str:
             line += f"; new column(s) {', '.join(summary.drift_columns)} kept in the drift report"
         return line
     if isinstance(summary, LoadSummary):
-        missing = f"; missing {', '.join(summary.missing)}" if summary.missing else ""
-        return f"load {summary.date}: {summary.rows_loaded:,} rows into {summary.warehouse}{missing}"
+        same = [t.table for t in summary.tables if t.unchanged_since]
+        unchanged = f"; unchanged {', '.join(same)}" if same else ""
+        return f"load {summary.date}: {summary.rows_loaded:,} rows into {summary.warehouse}{unchanged}"
     counts = getattr(summary, "models_passed", None)
     if counts is not None:  # a TransformResult (dbt is not importable everywhere)
         s = summary

@@ -13,7 +13,7 @@ def _mode(path) -> int:
 
 
 def test_private_dir_creates_every_missing_parent_0700_and_leaves_existing_ones(tmp_path):
-    os.chmod(tmp_path, 0o755)
+    tmp_path.chmod(0o755)
     previous = os.umask(0o022)  # a typical, permissive umask
     try:
         target = private_dir(tmp_path / "home" / "lake" / "raw")
@@ -28,5 +28,5 @@ def test_private_dir_creates_every_missing_parent_0700_and_leaves_existing_ones(
 def test_private_file_is_0600(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     path.write_bytes(b"x")
-    os.chmod(path, 0o644)
+    path.chmod(0o644)
     assert _mode(private_file(path)) == 0o600

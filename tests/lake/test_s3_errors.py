@@ -55,7 +55,11 @@ def _failures(bucket: str, tmp_path: Path) -> dict[str, str]:
         with lake_errors(target, "reading"):
             target.fs.open_input_file(target.path).read()
 
-    calls = {"arrow read": read, "arrow lookup": target.exists, "boto3 upload": lambda: s3.upload_file(local, target, kms_key_id=None)}
+    calls = {
+        "arrow read": read,
+        "arrow lookup": target.exists,
+        "boto3 upload": lambda: s3.upload_file(local, target, kms_key_id=None),
+    }
 
     def outcome(call) -> str:
         try:

@@ -1,92 +1,51 @@
-"""DuckDB loader: RAW tables typed from the Arrow schemas, one copy per date however often it is re-run."""
+"""What only the DuckDB loader has: column types, a private warehouse file, a warehouse that cannot be opened."""
 
 from __future__ import annotations
 
+import stat
 from datetime import date
-from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
+from lake_days import publish_day
 
-from coretelecoms.common.entities import CALL_LOGS, ENTITIES
-from coretelecoms.lake import layout
+from coretelecoms.common.entities import ENTITIES
+from coretelecoms.common.errors import PipelineError
 from coretelecoms.lake.filesystem import locate
-from coretelecoms.lake.writer import ParquetPublisher
-from coretelecoms.load.registry import load
+from coretelecoms.load.warehouses import load
+from coretelecoms.settings import Settings
 
-D1, D2 = date(2025, 11, 20), date(2025, 11, 21)
-
-
-def _write_call_logs(settings, day: date, ids: list[str]) -> None:
-    lake = locate(settings.lake_url)
-    n = len(ids)
-    columns = {f.name: pa.nulls(n, f.type) for f in CALL_LOGS.schema}
-    columns["call_id"] = pa.array(ids)
-    columns["agent_id"] = pa.array([1001] * n, pa.int64())
-    columns["_ingested_at"] = pa.array(
-        [pa.scalar(0, pa.timestamp("us", tz="UTC")).as_py()] * n, pa.timestamp("us", tz="UTC")
-    )
-    columns["_source"] = pa.array(["test"] * n)
-    columns["_run_id"] = pa.array(["r"] * n)
-    columns["_ingest_date"] = pa.array([day] * n, pa.date32())
-    table = pa.table(columns, schema=CALL_LOGS.schema)
-    with ParquetPublisher(lake, layout.data_file(lake, CALL_LOGS.name, day), CALL_LOGS.schema) as writer:
-        writer.write(table)
-        writer.publish()
+D1 = date(2025, 11, 20)
 
 
-def _count(path: Path, sql: str):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def test_reload_keeps_exactly_one_copy(home):
-    from coretelecoms.settings import Settings
-
-    settings = Settings()
-    _write_call_logs(settings, D1, ["a", "b"])
-    first = load(settings, D1)
-    assert [(t.table, t.rows) for t in first.tables] == [("call_logs", 2)]
-    assert sorted(first.missing) == sorted(e for e in ENTITIES if e != "call-logs")
-    load(settings, D1)
-    _write_call_logs(settings, D2, ["c"])
-    load(settings, D2)
-    rows = _count(
-        settings.duckdb_path, "SELECT _ingest_date, count(*) FROM raw.call_logs GROUP BY 1 ORDER BY 1"
-    )
-    assert rows == [(D1, 2), (D2, 1)]
-    # a re-extracted day replaces that day's rows only
-    _write_call_logs(settings, D1, ["a"])
-    load(settings, D1)
-    assert _count(settings.duckdb_path, "SELECT call_id FROM raw.call_logs ORDER BY 1") == [("a",), ("c",)]
-    types = dict(
-        _count(
-            settings.duckdb_path,
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'call_logs'",
+def test_the_step_entry_loads_typed_tables_into_a_private_warehouse(home):
+    settings = Settings(duckdb_path=home / "warehouse" / "ct.duckdb")
+    publish_day(locate(settings.lake_url), D1, size=2)
+    summary = load(settings, D1)  # what `coretelecoms load` and the local runner call
+    assert summary.warehouse == f"duckdb:{settings.duckdb_path}" and summary.rows_loaded == 10
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'call_logs'"
+            ).fetchall()
         )
-    )
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
+        ).fetchall()
     assert types["agent_id"] == "BIGINT" and types["call_start_time"] == "TIMESTAMP"
     assert types["_loaded_at"] == "TIMESTAMP WITH TIME ZONE"
-    tables = _count(
-        settings.duckdb_path,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema='raw' ORDER BY 1",
-    )
-    assert [t for (t,) in tables] == sorted(e.table for e in ENTITIES.values())
+    assert [t for (t,) in tables] == sorted([*(e.table for e in ENTITIES.values()), "extract_manifests"])
+    # The warehouse holds customer PII: readable by its owner only, in a folder the loader made private.
+    assert stat.S_IMODE(settings.duckdb_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.duckdb_path.parent.stat().st_mode) == 0o700
 
 
-def test_a_failing_load_leaves_the_previous_state(home, monkeypatch):
-    from coretelecoms.load import duckdb as loader
-    from coretelecoms.settings import Settings
-
-    settings = Settings()
-    _write_call_logs(settings, D1, ["a", "b"])
-    load(settings, D1)
-
-    def broken(files):
-        raise RuntimeError("disk vanished")
-
-    monkeypatch.setattr(loader, "_batches", broken)
-    with pytest.raises(RuntimeError):
+def test_a_warehouse_that_cannot_be_opened_is_one_line(home):
+    settings = Settings(duckdb_path=home / "warehouse.duckdb")
+    publish_day(locate(settings.lake_url), D1, size=1)
+    settings.duckdb_path.mkdir(parents=True)  # a folder where the file should be
+    with pytest.raises(
+        PipelineError, match=r"^cannot open the DuckDB warehouse .*warehouse\.duckdb: "
+    ) as info:
         load(settings, D1)
-    assert _count(settings.duckdb_path, "SELECT count(*) FROM raw.call_logs") == [(2,)]
+    assert "\n" not in str(info.value)

@@ -24,7 +24,7 @@ from coretelecoms.common.errors import PipelineError, first_line
 
 # Both S3 clients (pyarrow's and boto3's) use these. The read timeout is a socket idle time (curl's
 # low-speed time, botocore's socket timeout), not a cap on a transfer, so big objects are unaffected;
-# attempts × (read timeout + botocore's 1 s wait for 100-continue) bounds a frozen endpoint at ~21 s. Three attempts is AWS's standard default.
+# attempts x (read timeout + botocore's 1 s wait for 100-continue) bounds a frozen endpoint at ~21 s. Three attempts is AWS's standard default.
 S3_CONNECT_TIMEOUT = 5
 S3_READ_TIMEOUT = 6
 S3_MAX_ATTEMPTS = 3
@@ -138,7 +138,9 @@ def s3_failure(exc: BaseException, location: Location | None = None, action: str
         code = match["code"]
         reason = f"{code} ({first_line(match['text'], 200)})" if match["text"] else code
     where = f"s3://{bucket}/{key}" if bucket else "S3"
-    hint = _HINTS.get(code or "") or ("check AWS_ENDPOINT_URL and the network path" if code == "endpoint" else "")
+    hint = _HINTS.get(code or "") or (
+        "check AWS_ENDPOINT_URL and the network path" if code == "endpoint" else ""
+    )
     what = f"{action} {where}".strip()
     return f"S3 error {what}: {reason}" + (f"; {hint}" if hint else "")
 
@@ -194,11 +196,11 @@ def private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         with contextlib.suppress(FileExistsError):  # a concurrent step made it first
             folder.mkdir(mode=PRIVATE_DIR_MODE)
-        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode passes through the umask
+        folder.chmod(PRIVATE_DIR_MODE)  # mkdir's mode passes through the umask
     return path
 
 
 def private_file(path: Path) -> Path:
     """Make a local file readable and writable by its owner only (0600); returns `path`."""
-    os.chmod(path, PRIVATE_FILE_MODE)
+    path.chmod(PRIVATE_FILE_MODE)
     return path

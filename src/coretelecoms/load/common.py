@@ -1,35 +1,38 @@
-"""What every warehouse loader shares: which lake files belong to a date, and the load summary."""
+"""What every warehouse loader shares: the RAW table schemas and the load summary."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
 
 import pyarrow as pa
 
 from coretelecoms.common.entities import ENTITIES, Entity
-from coretelecoms.lake import layout
-from coretelecoms.lake.filesystem import Location
 
+RAW_SCHEMA = "raw"
 LOADED_AT = "_loaded_at"
 
 
 @dataclass
 class TableLoad:
+    """One RAW table's rows for the day after the load, and the lake files they came from."""
+
     table: str
     rows: int
     files: list[str]
+    unchanged_since: str | None = (
+        None  # an unchanged snapshot: no rows for the day, the dimension reads that date
+    )
 
 
 @dataclass
 class LoadSummary:
-    """What `load` did for one date; missing partitions are listed, never silently skipped."""
+    """What `load` did for one date: every RAW table's rows and the manifests recorded, all in one commit."""
 
     date: str
     warehouse: str
     tables: list[TableLoad] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    manifests: int = 0  # rows written to raw.extract_manifests
 
     @property
     def rows_loaded(self) -> int:
@@ -37,11 +40,6 @@ class LoadSummary:
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "rows_loaded": self.rows_loaded})
-
-
-def day_files(lake: Location, entity: Entity, day: date) -> list[Location]:
-    """The Parquet files of an entity's raw partition for `day` (empty when it was not extracted)."""
-    return layout.list_parquet(layout.partition(lake, layout.RAW, entity.name, day))
 
 
 def raw_table_schema(entity: Entity) -> pa.Schema:

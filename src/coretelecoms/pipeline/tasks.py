@@ -64,7 +64,7 @@ def extract(
 
 def load(day: date, settings: Settings) -> LoadSummary:
     """Load `day`'s lake partitions into the configured warehouse's RAW tables (a re-load replaces)."""
-    from coretelecoms.load.registry import load as load_day
+    from coretelecoms.load.warehouses import load as load_day
 
     return load_day(settings, day)
 
