@@ -3,9 +3,11 @@
 The layout holds a whole column before the next begins, so rows cannot be formed on the fly. One
 streaming pass (the vectorised scanner of json_scan.py) spills every column to its own Arrow file on
 local disk in slices; then the columns are read back side by side, memory-mapped, and zipped into
-row chunks. Memory stays
-at a few slices whatever the file's size; nothing is yielded until the whole file has parsed, so a
-truncated file fails before anything reaches the lake.
+row chunks. Heap memory stays at a few slices whatever the file's size; the mapped spill's pages do
+count in RSS once read (`bench json`: ~360 MB above imports for a 250 MB, 950 k-row file, against
+1.5 GB for json.load and 2.1 GB for pandas), but they are clean file pages the kernel may drop
+under pressure. Nothing is yielded until the whole file has parsed, so a truncated file fails
+before anything reaches the lake.
 """
 
 from __future__ import annotations
