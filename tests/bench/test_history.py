@@ -47,6 +47,7 @@ def test_history_two_days_reports_every_step_of_every_day(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads(out.read_text())
+    assert report["days_done"] == 2 and "failed" not in report
     assert [d["date"] for d in report["per_day"]] == ["2025-11-20", "2025-11-21"]
     for day in report["per_day"]:
         assert list(day["steps"]) == [name for name, _ in step_argv(date.fromisoformat(day["date"]))]

@@ -86,14 +86,21 @@ def generate_argv(start: date, days: int, volume: str | None, scale: float | Non
 
 
 def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume: str | None = None,
-                scale: float | None = None, seed: int = 42, echo=None) -> dict:  # fmt: skip
-    """Generate `days` days into `home`, then run every step of every day; return the figures."""
+                scale: float | None = None, seed: int = 42, echo=None, checkpoint=None) -> dict:  # fmt: skip
+    """Generate `days` days into `home`, then run every step of every day; return the figures.
+
+    `checkpoint(report)` is called after every day with the figures so far (a long run that is
+    stopped, or fails on day 17, still leaves its first 16 days); a failure is recorded in the
+    report's `failed` before StepFailedError is raised.
+    """
     env = clean_env(CORETELECOMS_HOME=str(home), CORETELECOMS_POSTGRES_DSN=dsn)
     generated = run_child(_cli(generate_argv(start, days, volume, scale, seed)), env=env)
     if generated.returncode != 0:
         raise StepFailedError(f"sources generate failed: {generated.tail()}")
     if echo:
         echo(f"generated {days} day(s) in {generated.seconds:.1f} s (peak {mb(generated.peak_rss)} MB)")
+    header = {"start": start.isoformat(), "days": days, "volume": volume, "scale": scale, "seed": seed,
+              "generate": {"seconds": round(generated.seconds, 2), "peak_rss_mb": mb(generated.peak_rss)}}  # fmt: skip
     results: list[DayFigures] = []
     for offset in range(days):
         day = start + timedelta(days=offset)
@@ -101,18 +108,23 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
         for name, args in step_argv(day):
             run = run_child(_cli(args), env=env)
             if run.returncode != 0:
-                raise StepFailedError(f"{name} on {day} failed (exit {run.returncode}): {run.tail()}")
+                problem = f"{name} on {day} failed (exit {run.returncode}): {run.tail()}"
+                if checkpoint:
+                    checkpoint({**_report(header, results), "failed": problem})
+                raise StepFailedError(problem)
             figures.steps[name] = StepFigures(round(run.seconds, 2), mb(run.peak_rss), _rows(name, run))
         results.append(figures)
         if echo:
             echo(format_day(figures))
+        if checkpoint:
+            checkpoint(_report(header, results))
+    return _report(header, results)
+
+
+def _report(header: dict, results: list[DayFigures]) -> dict:
     return {
-        "start": start.isoformat(),
-        "days": days,
-        "volume": volume,
-        "scale": scale,
-        "seed": seed,
-        "generate": {"seconds": round(generated.seconds, 2), "peak_rss_mb": mb(generated.peak_rss)},
+        **header,
+        "days_done": len(results),
         "per_day": [
             {"date": d.date, "steps": {n: asdict(s) for n, s in d.steps.items()}, "total": asdict(d.total)}
             for d in results
@@ -175,16 +187,20 @@ def main(days: int, *, volume: str | None, scale: float | None, start: date, see
 
     if volume is None and scale is None:
         scale = 1.0
+
+    def checkpoint(report: dict) -> None:
+        if json_path is not None:  # rewritten whole after every day: a stopped run keeps its days
+            json_path.write_text(json.dumps(report, indent=2) + "\n")
+
     with tempfile.TemporaryDirectory(prefix="coretelecoms-history-") as tmp:
         scratch = home or Path(tmp) / "home"
         try:
             with postgres_dsn(None, Path(tmp) / "pg") as dsn:
                 report = run_history(scratch, dsn, days=days, start=start, volume=volume, scale=scale,
-                                     seed=seed, echo=lambda line: print(line, flush=True))  # fmt: skip
+                                     seed=seed, echo=lambda line: print(line, flush=True),
+                                     checkpoint=checkpoint)  # fmt: skip
         except StepFailedError as exc:
             print(f"history: {exc}", file=sys.stderr)
             return 1
     print(format_table(report))
-    if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2) + "\n")
     return 0
