@@ -96,6 +96,9 @@ def test_customers_csv_layout(default_run):
         assert "\n" in record["address"]
         assert re.search(r"[A-Z]{2} \d{5}$", record["address"])
         assert record["Gender"] in ("M", "F")
+    # SOURCES.md: births back to 1930, sign-ups 2010 on.
+    births, signups = [r["DATE of biRTH"] for r in kept], [r["signup_date"] for r in kept]
+    assert "1930-01-01" <= min(births) < "1935-01-01" and "2010-01-01" <= min(signups) < "2011-01-01"
     # The code is a state's, or else a territory's or an armed-forces post's (SOURCES.md, revised).
     last_lines = [r["address"].rsplit("\n", 1)[-1] for r in kept]
     state = [line for line in last_lines if (m := STATE_END.search(line)) and m[1] in US_STATE_CODES]

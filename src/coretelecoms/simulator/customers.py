@@ -22,8 +22,9 @@ from coretelecoms.simulator.plan import FilePlan, static_plan
 ENTITY = "customers"
 HEADER = ["customer_id", "name", "Gender", "DATE of biRTH", "signup_date", "email", "address"]
 _EPOCH = date(1970, 1, 1)
-BIRTH_RANGE = ((date(1950, 1, 1) - _EPOCH).days, (date(2006, 12, 31) - _EPOCH).days)
-SIGNUP_RANGE = ((date(2015, 1, 1) - _EPOCH).days, (date(2025, 11, 19) - _EPOCH).days)
+# SOURCES.md: births back to 1930, sign-ups from 2010 on.
+BIRTH_RANGE = ((date(1930, 1, 1) - _EPOCH).days, (date(2006, 12, 31) - _EPOCH).days)
+SIGNUP_RANGE = ((date(2010, 1, 1) - _EPOCH).days, (date(2025, 11, 19) - _EPOCH).days)
 UNIT_SHARE = 0.25  # addresses with an apartment/suite line, so some span three lines
 
 _FIRST = pa.array(vocab.FIRST_NAMES)
@@ -120,14 +121,7 @@ class CustomerChunk:
         return text.patch(email, mask, broken)
 
     def _address(self) -> pa.Array:
-        street = text.join(
-            [
-                text.integers(1 + self._stream("house").below(self.k, 9999)),
-                self._pick("street"),
-                self._pick("suffix"),
-            ],
-            " ",
-        )
+        house = text.integers(1 + self._stream("house").below(self.k, 9999))
         has_unit = self._stream("has-unit").uniform(self.k) < UNIT_SHARE
         unit = text.join(
             [self._pick("unit"), " ", text.integers(1 + self._stream("unit-number").below(self.k, 999)), "\n"]
@@ -136,8 +130,21 @@ class CustomerChunk:
             text.integers(501 + self._stream("zip").below(self.k, 99_000)), width=5, padding="0"
         )
         code = text.where(self.territory, self._pick("territory"), self._pick("state"))
-        civil = text.join(
-            [street, "\n", text.where(has_unit, unit, ""), self._pick("city"), ", ", code, " ", zip_code]
+        civil = text.join(  # one join for the whole address: each nested join would copy it again
+            [
+                house,
+                " ",
+                self._pick("street"),
+                " ",
+                self._pick("suffix"),
+                "\n",
+                text.where(has_unit, unit, ""),
+                self._pick("city"),
+                ", ",
+                code,
+                " ",
+                zip_code,
+            ]
         )
         if not self.military.any():
             return civil
@@ -162,8 +169,8 @@ class CustomerChunk:
         post = text.where(form == 0, psc_post, text.where(form == 1, "DPO", fpo))
         return text.join([first_line, "\n", post, " ", self._pick("military", k=k), " ", zip_code])
 
-    def lines(self) -> pa.Array:
-        """One CSV record per base record (not yet duplicated); addresses quoted, the only field that needs it."""
+    def lines(self, eol: str = "") -> pa.Array:
+        """One CSV record per base record (not yet duplicated), ending in `eol`; addresses quoted, the only field that needs it."""
         first = self._stream("first").below(self.k, len(_FIRST))
         last = self._stream("last").below(self.k, len(_LAST))
         ids = text.where(
@@ -187,10 +194,16 @@ class CustomerChunk:
             self._email(first, last),
             text.join(['"', self._address(), '"']),
         ]
-        lines = text.join(fields, ",")
-        lines = text.where(self.kind == Kind.EXTRA_FIELDS, text.join([lines, _STRAY_FIELD], ","), lines)
-        # A record that lost its Gender field: one field short.
-        return text.where(self.kind == Kind.MISSING_FIELDS, text.join(fields[:2] + fields[3:], ","), lines)
+        lines = text.join([*_separated(fields), eol])
+        extra = self.kind == Kind.EXTRA_FIELDS
+        if extra.any():  # one field too many: a stray one before the line ends
+            kept = _rows(fields, extra)
+            lines = text.patch(lines, extra, text.join([*_separated(kept), ",", _STRAY_FIELD, eol]))
+        missing = self.kind == Kind.MISSING_FIELDS
+        if missing.any():  # a record that lost its Gender field: one field short
+            kept = _rows(fields, missing)
+            lines = text.patch(lines, missing, text.join([*_separated(kept[:2] + kept[3:]), eol]))
+        return lines
 
     def tally(self) -> dict[str, int]:
         """What this chunk delivers, in the manifest's terms."""
@@ -210,6 +223,17 @@ class CustomerChunk:
         return counts
 
 
+def _separated(fields: list[pa.Array]) -> list[pa.Array | str]:
+    """The fields with commas between them, for one flat join."""
+    return [part for field in fields for part in (",", field)][1:]
+
+
+def _rows(fields: list[pa.Array], mask: np.ndarray) -> list[pa.Array]:
+    """The masked rows of every field."""
+    selection = pa.array(mask)
+    return [field.filter(selection) for field in fields]
+
+
 def write(ctx: GenerationContext) -> dict:
     """Write the customers file; returns its truth."""
     plan: FilePlan = static_plan(ctx.config, ENTITY)
@@ -219,7 +243,7 @@ def write(ctx: GenerationContext) -> dict:
         out.write(header_bytes(HEADER, plan.bom, plan.crlf))
         for lo, hi in ctx.ranges(ctx.population.n_customers):
             chunk = CustomerChunk(ctx.config.seed, ctx.config.rates, ctx.population, lo, hi)
-            lines = text.join([chunk.lines(), eol])
+            lines = chunk.lines(eol)
             if not (chunk.copies == 1).all():
                 lines = lines.take(pa.array(np.repeat(np.arange(len(lines)), chunk.copies)))
             out.write(text.body(lines))
