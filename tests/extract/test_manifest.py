@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,20 @@ def test_leftovers_of_a_killed_run_are_cleared_by_the_next(settings, ctx):
     extract("call-logs", settings, ctx)
     assert not stale.exists()
     assert other.exists()
+
+
+def test_abandoned_spill_folders_in_the_system_temp_are_cleared(settings, ctx, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systemp"))
+    (tmp_path / "systemp").mkdir()
+    stale = tmp_path / "systemp" / "coretelecoms-json-dead"
+    stale.mkdir()
+    (stale / "0.arrow").write_bytes(b"spilled column")
+    fresh = tmp_path / "systemp" / "coretelecoms-json-running"  # another process's, in use right now
+    fresh.mkdir()
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    write_source(settings, CALLS, "\n".join([CALL_HEADER, *CALL_ROWS]) + "\n")
+    extract("call-logs", settings, ctx)
+    assert not stale.exists() and fresh.exists()
