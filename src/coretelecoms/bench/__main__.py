@@ -1,4 +1,4 @@
-"""`python -m coretelecoms.bench {web-forms,files,json,history}`: parse the arguments, run one benchmark."""
+"""`python -m coretelecoms.bench {web-forms,files,json,history,pods}`: parse the arguments, run one benchmark."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--home", type=Path, help="keep the scratch CORETELECOMS_HOME here (default: a temp dir)"
     )
+    pods = sub.add_parser("pods", help="each step of a day in its image under its pod's limits (docker)")
+    pods.add_argument("--home", type=Path, required=True, help="a CORETELECOMS_HOME with sources and history")
+    pods.add_argument("--date", type=date.fromisoformat, required=True)
+    pods.add_argument("--tag", default="test", help="image tag: coretelecoms-<image>:<tag>")
+    pods.add_argument("--step", action="append", help="only this registry step (repeatable)")
+    pods.add_argument("--json", dest="json_path", type=Path, help="also write the figures to this file")
     return parser
 
 
@@ -52,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from coretelecoms.bench import json_readers
 
         return json_readers.main(args.rows or [9_500], args.readers, args.json_path, args.repeat)
+    elif args.what == "pods":
+        from coretelecoms.bench import pods
+
+        return pods.main(args.home, args.date, args.tag, args.step, args.json_path)
     else:
         from coretelecoms.bench import history
 

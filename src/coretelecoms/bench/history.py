@@ -195,7 +195,9 @@ def main(days: int, *, volume: str | None, scale: float | None, start: date, see
     with tempfile.TemporaryDirectory(prefix="coretelecoms-history-") as tmp:
         scratch = home or Path(tmp) / "home"
         try:
-            with postgres_dsn(None, Path(tmp) / "pg") as dsn:
+            # Under a kept --home, the web-form database stays there too (home/pg, where the CLI's embedded
+            # server looks), so `bench pods` can run the same days' steps again afterwards.
+            with postgres_dsn(None, (scratch if home else Path(tmp)) / "pg") as dsn:
                 report = run_history(scratch, dsn, days=days, start=start, volume=volume, scale=scale,
                                      seed=seed, echo=lambda line: print(line, flush=True),
                                      checkpoint=checkpoint)  # fmt: skip
