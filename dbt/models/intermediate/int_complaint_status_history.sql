@@ -5,7 +5,10 @@
     with status_date <= D < next_status_date (or no next delivery yet).
     Category and request day are as delivered that day, so the backlog of a past day stays what it
     was known to be then.
+    A table, not a view: backlog_daily, customer_health_weekly and the tests all read it, and a view
+    would sort every delivery again for each reader.
 -#}
+{{ config(materialized='table') }}
 with
 
 deliveries as (

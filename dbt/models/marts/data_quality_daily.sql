@@ -46,15 +46,17 @@ changed_days as (
 ),
 {% endif %}
 
+-- The dimensions, not staging: they are tables already built, where staging views would redo the
+-- cleaning of the whole customer snapshot here.
 customers as (
 
-    select customer_id from {{ ref('stg_raw__customers') }}
+    select customer_id from {{ ref('dim_customers') }} where not is_unknown_member
 
 ),
 
 agents as (
 
-    select agent_id from {{ ref('stg_raw__agents') }}
+    select agent_id from {{ ref('dim_agents') }} where not is_unknown_member
 
 ),
 
