@@ -27,3 +27,13 @@ def test_each_step_runs_its_image_under_its_pods_limits(step):
     assert argv[argv.index("-v") + 1] == "/h:/data"
     image = argv.index(f"coretelecoms-{step.image}:test")
     assert argv[image + 4 :] == step.argv("2025-11-21")  # after `-c SCRIPT $0`: the registry's own arguments
+
+
+def test_a_scratch_lake_and_a_running_postgres_are_mounted_when_given():
+    step = next(s for s in STEPS if s.name == "extract-web-forms")
+    argv, _, _ = docker_argv(step, date(2025, 11, 21), Path("/h"), "test", Path("/sock"), Path("/scratch"))
+    assert "/scratch:/lake" in argv and "CORETELECOMS_LAKE_URL=file:///lake" in argv
+    assert "/sock:/pgsocket" in argv
+    assert "CORETELECOMS_POSTGRES_DSN=postgresql://postgres@/postgres?host=/pgsocket" in argv
+    plain, _, _ = docker_argv(step, date(2025, 11, 21), Path("/h"), "test", None)
+    assert not any(a.startswith(("CORETELECOMS_LAKE_URL", "CORETELECOMS_POSTGRES_DSN")) for a in plain)

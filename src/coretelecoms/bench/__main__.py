@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     pods.add_argument("--tag", default="test", help="image tag: coretelecoms-<image>:<tag>")
     pods.add_argument("--step", action="append", help="only this registry step (repeatable)")
     pods.add_argument("--json", dest="json_path", type=Path, help="also write the figures to this file")
+    pods.add_argument("--lake", type=Path, help="extract into this scratch lake instead of the home's")
+    pods.add_argument("--pg-socket", type=Path, help="socket dir of a running web-form PostgreSQL")
     return parser
 
 
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "pods":
         from coretelecoms.bench import pods
 
-        return pods.main(args.home, args.date, args.tag, args.step, args.json_path)
+        return pods.main(args.home, args.date, args.tag, args.step, args.json_path, args.lake, args.pg_socket)
     else:
         from coretelecoms.bench import history
 

@@ -55,7 +55,7 @@ def _cpus(quantity: str) -> float:
 
 
 def docker_argv(
-    step, day: date, home: Path, tag: str, socket_dir: Path | None
+    step, day: date, home: Path, tag: str, socket_dir: Path | None, lake: Path | None = None
 ) -> tuple[list[str], float, int]:
     """The `docker run` for one registry step under its pod's limits, and those limits."""
     from coretelecoms.orchestrate.pods import SHAPES
@@ -65,6 +65,8 @@ def docker_argv(
     argv = ["docker", "run", "--rm", "--pull=never", f"--cpus={cpus}", f"--memory={memory}", f"--memory-swap={memory}",
             "--user", "0:0",  # the scratch home belongs to whoever ran the history, not to the image's user
             "-v", f"{home}:/data", "-e", "CORETELECOMS_HOME=/data", "-e", "HOME=/tmp"]  # fmt: skip
+    if lake is not None:  # extracts into a scratch lake: the home's own lake and warehouse stay untouched
+        argv += ["-v", f"{lake}:/lake", "-e", "CORETELECOMS_LAKE_URL=file:///lake"]
     if socket_dir is not None:
         argv += ["-v", f"{socket_dir}:/pgsocket", "-e",
                  "CORETELECOMS_POSTGRES_DSN=postgresql://postgres@/postgres?host=/pgsocket"]  # fmt: skip
@@ -74,7 +76,7 @@ def docker_argv(
 
 
 def run_pods(
-    home: Path, day: date, tag: str, socket_dir: Path | None, only: list[str] | None
+    home: Path, day: date, tag: str, socket_dir: Path | None, only: list[str] | None, lake: Path | None = None
 ) -> list[PodFigures]:
     from coretelecoms.pipeline.steps import STEPS, in_dependency_order
 
@@ -82,7 +84,7 @@ def run_pods(
     for step in in_dependency_order(STEPS):
         if only and step.name not in only:
             continue
-        argv, cpus, memory = docker_argv(step, day, home, tag, socket_dir)
+        argv, cpus, memory = docker_argv(step, day, home, tag, socket_dir, lake)
         started = time.perf_counter()
         run = subprocess.run(argv, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - started
@@ -96,8 +98,12 @@ def run_pods(
     return results
 
 
-def main(home: Path, day: date, tag: str, only: list[str] | None, json_path: Path | None) -> int:
-    """Start the home's embedded PostgreSQL (home/pg, kept by `bench history --home`) if it has one; run."""
+def main(home: Path, day: date, tag: str, only: list[str] | None, json_path: Path | None,
+         lake: Path | None = None, pg_socket: Path | None = None) -> int:  # fmt: skip
+    """Start the home's embedded PostgreSQL (home/pg, kept by `bench history --home`) if it has one; run.
+
+    `pg_socket`: the socket directory of a PostgreSQL already running (e.g. a `bench history` in progress).
+    """
     import contextlib
     from urllib.parse import parse_qs, urlsplit
 
@@ -105,11 +111,11 @@ def main(home: Path, day: date, tag: str, only: list[str] | None, json_path: Pat
 
     home = home.resolve()
     with contextlib.ExitStack() as stack:
-        socket_dir = None
-        if (home / "pg").is_dir():
+        socket_dir = pg_socket
+        if socket_dir is None and (home / "pg").is_dir():
             dsn = stack.enter_context(postgres_dsn(None, home / "pg"))
             socket_dir = Path(parse_qs(urlsplit(dsn).query)["host"][0])
-        results = run_pods(home, day, tag, socket_dir, only)
+        results = run_pods(home, day, tag, socket_dir, only, lake.resolve() if lake else None)
     if json_path is not None:
         json_path.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     return 0 if all(r.returncode == 0 for r in results) else 1
