@@ -128,3 +128,36 @@ def test_a_resaved_agents_workbook_with_the_same_cells_is_unchanged(settings, ct
     workbook.active["D2"] = "West Virginia"
     workbook.save(path)
     assert extract("agents", settings, _ctx(ctx, D3)).unchanged_since is None
+
+
+def test_the_fingerprint_names_the_content_not_its_chunking_or_container(settings, ctx):
+    import pyarrow as pa
+
+    from coretelecoms.extract.fingerprint import Fingerprint
+    from coretelecoms.extract.records import RawChunk
+
+    headers = ["a", "b"]
+    rows = pa.record_batch({"a": [f"x{i}" for i in range(100)], "b": [str(i) for i in range(100)]})
+
+    def digest(*batches):
+        fingerprint = Fingerprint(headers)
+        for batch in batches:
+            fingerprint.update(RawChunk(batch))
+        return fingerprint.hexdigest()
+
+    whole = digest(rows)
+    assert digest(rows.slice(0, 37), rows.slice(37)) == whole
+    moved = pa.record_batch(
+        {"a": ["x0x", *rows.column("a").to_pylist()[1:]], "b": ["", *rows.column("b").to_pylist()[1:]]}
+    )
+    assert digest(moved) != whole  # "x0","0" and "x0x","" hold the same bytes in another split
+    assert digest(rows.slice(0, 99)) != whole
+    rows_csv = [good_row(AGENTS, i, D1) for i in range(5)]
+    kit("agents", settings).write(D1, rows_csv)
+    from_xlsx = extract("agents", settings, _ctx(ctx, D1))
+    csv_path = settings.home / "agents.csv"
+    csv_path.write_text("iD,NamE,experience,state\n" + "".join(",".join(r.values()) + "\n" for r in rows_csv))
+    as_csv = settings.model_copy(update={"agents_sheet": str(csv_path)})
+    assert (
+        extract("agents", as_csv, _ctx(ctx, D2)).unchanged_since == from_xlsx.date
+    )  # same cells, other file
