@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 
 LOG_EVERY_SECONDS = 5.0
@@ -28,6 +29,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload)
 
 
+class RedactSecrets(logging.Filter):
+    """Mask every secret in a record (its message and traceback) before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from coretelecoms.common.redact import redact
+
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            record.exc_info, record.exc_text = None, None
+        record.msg, record.args = redact(message), None
+        return True
+
+
 def interactive() -> bool:
     return sys.stderr.isatty()
 
@@ -42,6 +57,10 @@ def setup_logging(level: str = "INFO", fmt: str = "auto") -> None:
         from rich.logging import RichHandler
 
         handler = RichHandler(show_path=False, rich_tracebacks=False)
+        # Without a formatter of its own, basicConfig gives the handler "%(levelname)s:%(name)s:…", which
+        # RichHandler prints after its own level column: "INFO INFO:coretelecoms…".
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # its start/stop chatter is not ours to show
 

@@ -68,10 +68,23 @@ def test_json_summary_reconciles(tmp_path):
     assert summary["outputs"][0].endswith("raw/customers/ingest_date=2025-11-20/part-00000.parquet")
 
 
+def _listed_commands(help_text: str) -> set[str]:
+    """The names in the "Commands:" section of a click help page (not words anywhere in the text)."""
+    section = help_text.split("\nCommands:\n", 1)[1]
+    return {line.split()[0] for line in section.splitlines() if line.startswith("  ") and line[2] != " "}
+
+
 def test_help_lists_every_command(tmp_path):
+    from coretelecoms.cli import cli
+
     result = _cli("--help", env=_env(tmp_path))
-    for command in ("sources", "extract", "load", "transform", "run", "demo"):
-        assert command in result.stdout
+    assert result.returncode == 0, result.stderr
+    listed = _listed_commands(result.stdout)
+    assert listed == set(cli.commands)
+    assert listed >= {"sources", "extract", "load", "transform", "run", "demo", "workflows"}
+    for command in sorted(listed):
+        sub = _cli(command, "--help", env=_env(tmp_path))
+        assert sub.returncode == 0 and sub.stdout.startswith(f"Usage: coretelecoms {command} "), sub.stderr
 
 
 def test_summary_file_for_orchestrators(tmp_path):

@@ -11,7 +11,15 @@ import pytest
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.pipeline import runner, tasks
 from coretelecoms.pipeline.steps import (
-    DATE_SLOT, FLAGS, FULL_REFRESH, STEPS, Cadence, Credential, Shape, find_step, in_dependency_order,
+    DATE_SLOT,
+    FLAGS,
+    FULL_REFRESH,
+    STEPS,
+    Cadence,
+    Credential,
+    Shape,
+    find_step,
+    in_dependency_order,
 )  # fmt: skip
 
 
@@ -93,7 +101,9 @@ def test_runner_runs_per_date_steps_per_date_then_once_steps_once_with_flags(tmp
 
     steps = tuple(replace(s, run=fake(s.name)) for s in STEPS)
     days = [date(2025, 11, 20), date(2025, 11, 21)]
-    report = runner.run_pipeline(days, Settings(home=tmp_path), run_id="t", flags=frozenset({"full-refresh"}), steps=steps)
+    report = runner.run_pipeline(
+        days, Settings(home=tmp_path), run_id="t", flags=frozenset({"full-refresh"}), steps=steps
+    )
     per_date = [s.name for s in in_dependency_order(steps) if s.per_date]
     assert [(n, d) for n, d, _ in calls] == [(n, d) for d in days for n in per_date] + [("transform", None)]
     assert all(f == {"full-refresh"} for _, _, f in calls)
@@ -113,6 +123,10 @@ def test_run_passes_its_flags_and_dates_to_the_runner(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "run_pipeline", run_pipeline)
     args = ["--home", str(tmp_path), "run", "--start", "2025-11-20", "--end", "2025-11-21", "--full-refresh"]
     cli.main(args=args, standalone_mode=False, obj={})
-    assert seen == {"days": [date(2025, 11, 20), date(2025, 11, 21)], "flags": {"full-refresh"}, "home": tmp_path}
+    assert seen == {
+        "days": [date(2025, 11, 20), date(2025, 11, 21)],
+        "flags": {"full-refresh"},
+        "home": tmp_path,
+    }
     cli.main(args=args[:-1], standalone_mode=False, obj={})
     assert seen["flags"] == frozenset()

@@ -6,13 +6,16 @@ Each command lives in its own module; this one holds the group, the registration
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from coretelecoms.common.errors import PipelineError, first_line
+from coretelecoms.common.redact import redact
 
 log = logging.getLogger("coretelecoms")
 
@@ -51,8 +54,8 @@ def cli(
     With no configuration every step runs on embedded defaults under ./.coretelecoms: local folders
     for the source bucket and the lake, an embedded PostgreSQL, and DuckDB. Start with `coretelecoms demo`.
     """
-    from coretelecoms.terminal import setup_logging
     from coretelecoms.settings import Settings
+    from coretelecoms.terminal import setup_logging
 
     setup_logging(log_level, log_format)
     overrides = {
@@ -96,32 +99,40 @@ from coretelecoms.orchestrate.commands import workflows  # noqa: E402 - click on
 cli.add_command(workflows)
 
 
+def _say(message: object) -> None:
+    """An error line on stderr, with every secret masked: the last line of defence (11.8)."""
+    click.echo(redact(message), err=True)
+
+
 def main() -> None:
     """Console entry point: one-line errors, exit 1 for a failed step, exit 2 for bad usage."""
+    # Everything the pipeline writes locally (lake, quarantine with its PII, warehouse) is its owner's only.
+    os.umask(0o077)
     try:
         cli.main(standalone_mode=False, prog_name="coretelecoms")
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        _say("aborted")
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        _say(shown.getvalue().rstrip("\n"))
         sys.exit(exc.exit_code)
     except PipelineError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        _say("interrupted")
         sys.exit(130)
     except Exception as exc:  # a bug or an environment problem: still one line, details at DEBUG
         log.debug("unexpected failure", exc_info=True)
         from coretelecoms.lake.filesystem import s3_failure
 
         if line := s3_failure(exc):  # any S3 error, from any step: one line naming bucket and key
-            click.echo(f"error: {line}", err=True)
+            _say(f"error: {line}")
             sys.exit(1)
-        click.echo(
-            f"error: unexpected {type(exc).__name__}: {first_line(exc)} (re-run with --log-level DEBUG for details)",
-            err=True,
+        _say(
+            f"error: unexpected {type(exc).__name__}: {first_line(exc)} (re-run with --log-level DEBUG for details)"
         )
         sys.exit(1)
     sys.exit(0)

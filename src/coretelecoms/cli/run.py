@@ -29,7 +29,9 @@ def switched_on(options: dict[str, bool]) -> frozenset[str]:
 @flag_options
 @click.option("--json", "as_json", is_flag=True, help="Print every step's summary as JSON lines.")
 @click.pass_context
-def run(ctx: click.Context, day: date | None, start: date | None, end: date | None, as_json: bool, **flags) -> None:
+def run(
+    ctx: click.Context, day: date | None, start: date | None, end: date | None, as_json: bool, **flags
+) -> None:
     """Run the whole pipeline in-process (extract all, load, per date; then transform once) for a date or a range."""
     from coretelecoms.pipeline.runner import date_range, run_pipeline
 
@@ -69,5 +71,7 @@ def demo(ctx: click.Context, start: date, days: int, scale: float) -> None:
         missing_day=(), truncated_day=(), as_json=False,
     )  # fmt: skip
     settings = settings_of(ctx)
-    report = run_pipeline(date_range(start, start + timedelta(days=days - 1)), settings, run_id=run_id_of(ctx))
+    report = run_pipeline(
+        date_range(start, start + timedelta(days=days - 1)), settings, run_id=run_id_of(ctx)
+    )
     click.echo(summarise(report, settings))

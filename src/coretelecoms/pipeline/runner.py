@@ -81,7 +81,9 @@ def run_pipeline(
     watcher = watcher or LogWatcher()
     report = RunReport()
     ordered = in_dependency_order(steps)
-    plan = [(s, d) for d in days for s in ordered if s.per_date] + [(s, None) for s in ordered if not s.per_date]
+    plan = [(s, d) for d in days for s in ordered if s.per_date] + [
+        (s, None) for s in ordered if not s.per_date
+    ]
     for step, day in plan:
         started = time.perf_counter()
         with watcher.running(step, StepRun(settings=settings, run_id=run_id, day=day, flags=flags)) as run:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from coretelecoms.common.errors import PipelineError
+from coretelecoms.pipeline.locks import exclusive
 
 if TYPE_CHECKING:
     from coretelecoms.extract.engine import ExtractSummary
@@ -59,14 +60,22 @@ def extract(
 
     context = RunContext(lake=locate(settings.lake_url), day=day, run_id=run_id, kms_key_id=settings.lake_kms_key_id,
                          accept_shrink=accept_shrink)  # fmt: skip
-    return extract_entity(entity, settings, context, rows_done)
+    # Two commands on one home extracting the same partition would interleave its publication.
+    with exclusive(settings.home, f"extract-{entity}-{day}"):
+        return extract_entity(entity, settings, context, rows_done)
+
+
+def _warehouse_locks(settings: Settings) -> tuple[str, ...]:
+    # DuckDB allows one writing process per file: loads and dbt builds on one home take turns.
+    return ("warehouse-duckdb",) if settings.warehouse == "duckdb" else ()
 
 
 def load(day: date, settings: Settings) -> LoadSummary:
     """Load `day`'s lake partitions into the configured warehouse's RAW tables (a re-load replaces)."""
     from coretelecoms.load.warehouses import load as load_day
 
-    return load_day(settings, day)
+    with exclusive(settings.home, *_warehouse_locks(settings)):
+        return load_day(settings, day)
 
 
 def transform(
@@ -85,7 +94,9 @@ def transform(
     from coretelecoms.transform import dbt_build
 
     progress: Any = dbt_events if dbt_events is not None else True
-    return dbt_build(settings, full_refresh=full_refresh, select=select, target=target, progress=progress)
+    # dbt's artifacts (target/, partial parsing) live under the home too: one build at a time per home.
+    with exclusive(settings.home, "dbt", *_warehouse_locks(settings)):
+        return dbt_build(settings, full_refresh=full_refresh, select=select, target=target, progress=progress)
 
 
 # The registry's adapters: one StepRun in, the typed function's summary out.
