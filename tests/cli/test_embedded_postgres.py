@@ -87,7 +87,7 @@ def _run(home: Path, *args: str) -> subprocess.Popen:
 @pytest.mark.slow
 def test_two_concurrent_runs_on_one_home_both_succeed(tmp_path):
     home = tmp_path / "home"
-    generate = _run(home, "sources", "generate", "--start", "2025-11-20", "--days", "2", "--scale", "0.1")
+    generate = _run(home, "sources", "generate", "--start", "2025-11-20", "--days", "2", "--scale", "1")
     assert generate.wait(timeout=300) == 0, generate.stderr.read()
     runs = [_run(home, "run", "--start", "2025-11-20", "--end", "2025-11-21") for _ in range(2)]
     for proc in runs:
