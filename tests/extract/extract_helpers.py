@@ -26,3 +26,9 @@ def read_partition(
 ):
     path = Path(locate(settings.lake_url).path) / zone / entity / f"ingest_date={day}" / name
     return pq.read_table(path)
+
+
+def quarantined(settings: Settings, entity: str, day: date = DAY) -> dict[str, str]:
+    """The day's quarantine of `entity` as {location: reason}."""
+    table = read_partition(settings, "quarantine", entity, day=day)
+    return {r["location"]: r["reason"] for r in table.to_pylist()}

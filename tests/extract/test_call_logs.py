@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from extract_helpers import CALL_HEADER, DAY, read_partition, write_source
+from extract_helpers import CALL_HEADER, DAY, quarantined, read_partition, write_source
 
 from coretelecoms.common.errors import SourceMissingError
 from coretelecoms.extract.sources import extract
@@ -115,10 +115,7 @@ def test_impossible_calendar_dates_and_loose_formats_are_quarantined(settings, c
     write_source(settings, "call logs/call_logs_day_2025-11-20.csv", _rows(*lines))
     summary = extract("call-logs", settings, ctx)
     assert (summary.rows_written, summary.rows_quarantined) == (1, 3)
-    quarantine = {
-        r["location"]: r["reason"] for r in read_partition(settings, "quarantine", "call-logs").to_pylist()
-    }
-    assert quarantine == {
+    assert quarantined(settings, "call-logs") == {
         "line 2": "call_end_time '2025-02-30 08:15:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
         "line 3": "call_start_time '2025-4-31 10:00:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
         "line 4": "generation_date '2025-02-29' is not a date YYYY-MM-DD",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from extract_helpers import read_partition, write_source
+from extract_helpers import quarantined, read_partition, write_source
 
 from coretelecoms.extract.sources import extract
 
@@ -30,10 +30,7 @@ def test_multiline_addresses_and_exact_lines(settings, ctx):
     assert rows[0]["email"] == "ann@gmial.com"  # cleaning is dbt's job; the lake keeps what was delivered
     assert rows[0]["date_of_birth"] == dt.date(1990, 1, 2)
     assert rows[1]["customer_id"] == "a3" and rows[1]["date_of_birth"] is None
-    quarantine = {
-        r["location"]: r["reason"] for r in read_partition(settings, "quarantine", "customers").to_pylist()
-    }
-    assert quarantine == {
+    assert quarantined(settings, "customers") == {
         "line 4": "date_of_birth '1985-13-40' is not a date YYYY-MM-DD",
         "line 9": "expected 7 fields, found 3",
         "line 10": "empty customer_id",

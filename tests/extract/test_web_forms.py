@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-from extract_helpers import read_partition
+from extract_helpers import quarantined, read_partition
 
 from coretelecoms.common.errors import PipelineError, SourceMissingError
 from coretelecoms.extract.sources import extract
@@ -44,10 +44,7 @@ def test_table_streams_into_the_lake(settings, ctx, web_form_table):
     rows = read_partition(settings, "raw", "web-forms").to_pylist()
     assert [r["request_id"] for r in rows] == ["WF0", "WF4"]
     assert rows[0]["resolution_date"] is None and rows[1]["agent_id"] is None
-    quarantine = {
-        r["location"]: r["reason"] for r in read_partition(settings, "quarantine", "web-forms").to_pylist()
-    }
-    assert quarantine == {
+    assert quarantined(settings, "web-forms") == {
         "row 2": "resolution_date '2025-11-19 12:00' is not a timestamp YYYY-MM-DD HH:MM:SS",
         "row 3": "agent_id '12.5' is not an integer",
         "row 4": "request_date 'N/A' is not a timestamp YYYY-MM-DD HH:MM:SS",

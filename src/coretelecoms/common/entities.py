@@ -85,6 +85,18 @@ def _complaint_columns(id_column: Column, *extra: Column) -> tuple[Column, ...]:
     )
 
 
+def _request_columns(id_column: Column, generation_header: str, *extra: Column) -> tuple[Column, ...]:
+    """The columns of a complaint made in writing (social media, web forms): requested, maybe resolved."""
+    return _complaint_columns(
+        id_column,
+        Column("resolution_status", "resolutionstatus", low_cardinality=True),
+        Column("request_date", "request_date", TIMESTAMP),
+        Column("resolution_date", "resolution_date", TIMESTAMP),
+        *extra,
+        Column("generation_date", generation_header, pa.date32(), low_cardinality=True),
+    )
+
+
 CUSTOMERS = Entity(
     name="customers",
     location=CUSTOMERS_KEY,
@@ -136,13 +148,10 @@ SOCIAL_MEDIA = Entity(
     table="social_media_complaints",
     system="files",
     key="complaint_id",
-    columns=_complaint_columns(
+    columns=_request_columns(
         Column("complaint_id", "complaint_id", required=True),
-        Column("resolution_status", "resolutionstatus", low_cardinality=True),
-        Column("request_date", "request_date", TIMESTAMP),
-        Column("resolution_date", "resolution_date", TIMESTAMP),
+        "MediaComplaintGenerationDate",
         Column("media_channel", "media_channel", low_cardinality=True),
-        Column("generation_date", "MediaComplaintGenerationDate", pa.date32(), low_cardinality=True),
     ),
 )
 WEB_FORMS = Entity(
@@ -151,13 +160,7 @@ WEB_FORMS = Entity(
     table="web_form_requests",
     system="postgres",
     key="request_id",
-    columns=_complaint_columns(
-        Column("request_id", "request_id", required=True),
-        Column("resolution_status", "resolutionstatus", low_cardinality=True),
-        Column("request_date", "request_date", TIMESTAMP),
-        Column("resolution_date", "resolution_date", TIMESTAMP),
-        Column("generation_date", "webFormGenerationDate", pa.date32(), low_cardinality=True),
-    ),
+    columns=_request_columns(Column("request_id", "request_id", required=True), "webFormGenerationDate"),
 )
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in (CUSTOMERS, AGENTS, CALL_LOGS, SOCIAL_MEDIA, WEB_FORMS)}
