@@ -24,17 +24,28 @@ def test_steps_are_the_registry_steps_with_the_day_filled_in():
 
 
 def test_ratios_are_last_day_over_first_day_per_step_and_for_the_day():
-    first = DayFigures("2025-11-20", {"load": StepFigures(2.0, 100.0), "transform": StepFigures(10.0, 400.0)})
-    last = DayFigures("2025-11-29", {"load": StepFigures(3.0, 100.0), "transform": StepFigures(12.5, 300.0)})
+    first = DayFigures(
+        "2025-11-20",
+        {"load": StepFigures(2.0, 100.0, None, 1.0), "transform": StepFigures(10.0, 400.0, None, 8.0)},
+    )
+    last = DayFigures(
+        "2025-11-29",
+        {"load": StepFigures(3.0, 100.0, None, 1.0), "transform": StepFigures(12.5, 300.0, None, 10.0)},
+    )
     got = ratios([first, last])
-    assert got["load"] == {"seconds": 1.5, "peak_rss": 1.0}
-    assert got["transform"] == {"seconds": 1.25, "peak_rss": 0.75}
-    assert got["total"] == {"seconds": round(15.5 / 12.0, 3), "peak_rss": 0.75}  # summed wall, largest peak
+    assert got["load"] == {"seconds": 1.5, "peak_rss": 1.0, "cpu_seconds": 1.0}
+    assert got["transform"] == {"seconds": 1.25, "peak_rss": 0.75, "cpu_seconds": 1.25}
+    # The day: summed wall and CPU time, the largest peak.
+    assert got["total"] == {
+        "seconds": round(15.5 / 12.0, 3),
+        "peak_rss": 0.75,
+        "cpu_seconds": round(11 / 9, 3),
+    }
 
 
 def test_a_zero_first_day_gives_no_ratio_instead_of_a_crash():
     zero = DayFigures("d1", {"load": StepFigures(0.0, 0.0)})
-    assert ratios([zero, zero])["load"] == {"seconds": None, "peak_rss": None}
+    assert ratios([zero, zero])["load"] == {"seconds": None, "peak_rss": None, "cpu_seconds": None}
 
 
 @pytest.mark.slow  # two days of the real pipeline, dbt included (about a minute)
@@ -53,10 +64,11 @@ def test_history_two_days_reports_every_step_of_every_day(tmp_path):
         assert list(day["steps"]) == [name for name, _ in step_argv(date.fromisoformat(day["date"]))]
         for figures in day["steps"].values():
             assert figures["seconds"] > 0 and figures["peak_rss_mb"] > 20  # a Python process at least
+            assert figures["cpu_seconds"] > 0
         assert day["total"]["seconds"] >= max(s["seconds"] for s in day["steps"].values())
         assert all(day["steps"][f"extract-{e}"]["rows"] > 0 for e in ("customers", "call-logs"))
     assert set(report["ratios"]) == {*report["per_day"][0]["steps"], "total"}
-    assert all(set(r) == {"seconds", "peak_rss"} for r in report["ratios"].values())
+    assert all(set(r) == {"seconds", "peak_rss", "cpu_seconds"} for r in report["ratios"].values())
     # The table on stdout: a row per step and the total, each with both ratios.
     table = run.stdout.splitlines()[-(len(report["ratios"]) + 1) :]
     assert table[0].split()[:2] == ["step", "day"]
@@ -76,8 +88,8 @@ def test_a_failing_step_stops_the_run_with_one_line_naming_it(tmp_path):
 
 
 def test_the_table_has_a_row_per_step_and_the_total_with_both_ratios():
-    first = DayFigures("2025-11-20", {"load": StepFigures(2.0, 100.0)})
-    last = DayFigures("2025-11-21", {"load": StepFigures(3.0, 150.0)})
+    first = DayFigures("2025-11-20", {"load": StepFigures(2.0, 100.0, None, 1.0)})
+    last = DayFigures("2025-11-21", {"load": StepFigures(3.0, 150.0, None, 2.0)})
     report = {
         "per_day": [{"date": d.date, "steps": {"load": vars(d.steps["load"])}, "total": vars(d.total)}
                     for d in (first, last)],
@@ -85,4 +97,15 @@ def test_the_table_has_a_row_per_step_and_the_total_with_both_ratios():
     }  # fmt: skip
     lines = format_table(report).splitlines()
     assert [line.split()[0] for line in lines] == ["step", "load", "total"]
-    assert lines[1].split() == ["load", "2.00", "3.00", "1.50", "100.0", "150.0", "1.50"]
+    assert lines[1].split() == [
+        "load",
+        "2.00",
+        "3.00",
+        "1.50",
+        "100.0",
+        "150.0",
+        "1.50",
+        "1.0",
+        "2.0",
+        "2.00",
+    ]

@@ -32,11 +32,21 @@ class ChildRun:
     stdout: str
     stderr: str
     killed: str | None = None  # why the watchdog stopped it (over its time or memory budget)
+    # User + system CPU seconds of the child and every descendant it waited for: unlike wall time, not
+    # inflated when other work on a shared machine competes for the cores.
+    cpu_seconds: float = 0.0
 
     def tail(self, chars: int = 300) -> str:
         """The last line of stderr (else stdout): where a failing `coretelecoms` command says why, in one line."""
         lines = [line for line in (self.stderr or self.stdout).splitlines() if line.strip()]
         return lines[-1].strip()[-chars:] if lines else f"exit {self.returncode}, no output"
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_rss(root) -> int:
@@ -61,6 +71,7 @@ def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path | No
     import psutil
 
     killed = None
+    before = _children_cpu()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
@@ -91,6 +102,7 @@ def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path | No
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
             killed=killed,
+            cpu_seconds=_children_cpu() - before,  # one child at a time: the delta is this child's tree
         )
 
 

@@ -3,7 +3,8 @@
 In a scratch CORETELECOMS_HOME, `coretelecoms sources generate` writes N days, then each day runs every
 step of the step registry as its own child process with the registry's arguments, as the cluster does
 (`extract ENTITY --date D` for the five entities, `load --date D`, `transform`). Per day and step: wall time and the peak RSS of the child's
-process tree; then last day / first day per step. One embedded PostgreSQL (the web-form source) serves
+process tree, and its CPU time (what other load on a shared machine does not inflate); then last
+day / first day per step. One embedded PostgreSQL (the web-form source) serves
 the whole run and is not counted in any step: in production it is the source system's database.
 """
 
@@ -27,11 +28,13 @@ class StepFailedError(RuntimeError):
 
 @dataclass
 class StepFigures:
-    """One step of one day: wall seconds, peak RSS (MB) of its process tree, and rows when it reports them."""
+    """One step of one day: wall seconds, peak RSS (MB) of its process tree, rows when it reports them,
+    and CPU seconds of its tree (the cost measure that other load on the machine does not inflate)."""
 
     seconds: float
     peak_rss_mb: float
     rows: int | None = None
+    cpu_seconds: float | None = None
 
 
 @dataclass
@@ -41,10 +44,12 @@ class DayFigures:
 
     @property
     def total(self) -> StepFigures:
-        """The day as a whole: summed wall time, the largest step's peak."""
+        """The day as a whole: summed wall and CPU time, the largest step's peak."""
+        cpu = [s.cpu_seconds for s in self.steps.values()]
         return StepFigures(
             seconds=round(sum(s.seconds for s in self.steps.values()), 2),
             peak_rss_mb=max((s.peak_rss_mb for s in self.steps.values()), default=0.0),
+            cpu_seconds=round(sum(cpu), 2) if cpu and None not in cpu else None,
         )
 
 
@@ -112,7 +117,9 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
                 if checkpoint:
                     checkpoint({**_report(header, results), "failed": problem})
                 raise StepFailedError(problem)
-            figures.steps[name] = StepFigures(round(run.seconds, 2), mb(run.peak_rss), _rows(name, run))
+            figures.steps[name] = StepFigures(
+                round(run.seconds, 2), mb(run.peak_rss), _rows(name, run), round(run.cpu_seconds, 2)
+            )
         results.append(figures)
         if echo:
             echo(format_day(figures))
@@ -134,35 +141,53 @@ def _report(header: dict, results: list[DayFigures]) -> dict:
 
 
 def ratios(results: list[DayFigures]) -> dict[str, dict[str, float | None]]:
-    """Last day / first day, per step and for the day's total: wall time and peak RSS."""
+    """Last day / first day, per step and for the day's total: wall time, peak RSS and CPU time."""
     if not results:
         return {}
     first, last = results[0], results[-1]
     pairs = {name: (first.steps[name], last.steps[name]) for name in first.steps if name in last.steps}
     pairs["total"] = (first.total, last.total)
 
-    def ratio(a: float, b: float) -> float | None:
-        return round(b / a, 3) if a > 0 else None
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(b / a, 3) if a and b is not None else None
 
     return {
-        name: {"seconds": ratio(a.seconds, b.seconds), "peak_rss": ratio(a.peak_rss_mb, b.peak_rss_mb)}
+        name: {
+            "seconds": ratio(a.seconds, b.seconds),
+            "peak_rss": ratio(a.peak_rss_mb, b.peak_rss_mb),
+            "cpu_seconds": ratio(a.cpu_seconds, b.cpu_seconds),
+        }
         for name, (a, b) in pairs.items()
     }
 
 
 def format_day(figures: DayFigures) -> str:
-    cells = [f"{name} {s.seconds:.1f}s/{s.peak_rss_mb:.0f}MB" for name, s in figures.steps.items()]
+    cells = [
+        f"{name} {s.seconds:.1f}s/{s.peak_rss_mb:.0f}MB/{s.cpu_seconds or 0:.1f}cpu"
+        for name, s in figures.steps.items()
+    ]
     total = figures.total
-    summary = f"total {total.seconds:.1f}s, max {total.peak_rss_mb:.0f}MB"
+    summary = f"total {total.seconds:.1f}s, max {total.peak_rss_mb:.0f}MB, {total.cpu_seconds or 0:.1f} cpu-s"
     return f"{figures.date}: {'  '.join(cells)}  | {summary}"
 
 
 def format_table(report: dict) -> str:
-    """Per step: first day, last day and their ratio, for wall time and peak RSS."""
+    """Per step: first day, last day and their ratio, for wall time, peak RSS and CPU time."""
     first, last = report["per_day"][0], report["per_day"][-1]
     names = [*first["steps"], "total"]
-    head = ("step", "day 1 s", "day N s", "N/1", "day 1 MB", "day N MB", "N/1")
-    rows = ["{:<20} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6}".format(*head)]
+    head = (
+        "step",
+        "day 1 s",
+        "day N s",
+        "N/1",
+        "day 1 MB",
+        "day N MB",
+        "N/1",
+        "day 1 cpu",
+        "day N cpu",
+        "N/1",
+    )
+    rows = ["{:<20} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6}".format(*head)]
     for name in names:
         a = first["total"] if name == "total" else first["steps"][name]
         b = last["total"] if name == "total" else last["steps"].get(name)
@@ -171,7 +196,8 @@ def format_table(report: dict) -> str:
         r = report["ratios"][name]
         rows.append(
             f"{name:<20} {a['seconds']:>9.2f} {b['seconds']:>9.2f} {_fmt(r['seconds']):>6} "
-            f"{a['peak_rss_mb']:>9.1f} {b['peak_rss_mb']:>9.1f} {_fmt(r['peak_rss']):>6}"
+            f"{a['peak_rss_mb']:>9.1f} {b['peak_rss_mb']:>9.1f} {_fmt(r['peak_rss']):>6} "
+            f"{a.get('cpu_seconds') or 0:>9.1f} {b.get('cpu_seconds') or 0:>9.1f} {_fmt(r.get('cpu_seconds')):>6}"
         )
     return "\n".join(rows)
 
