@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # `kill PID` unwinds like Ctrl-C: the running step's process group is killed and the embedded
+    # PostgreSQL stopped, instead of both being orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.what == "web-forms":
         from coretelecoms.bench import web_forms
 

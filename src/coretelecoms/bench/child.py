@@ -89,7 +89,7 @@ def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path | No
                     break
                 time.sleep(POLL_SECONDS)
         except BaseException:
-            child.kill()  # never leave a benchmark child behind (Ctrl-C, a failing poll)
+            os.killpg(child.pid, 9)  # never leave a benchmark child (or its children) behind
             child.wait()
             raise
         seconds = time.perf_counter() - started
