@@ -23,9 +23,9 @@ TABLES = ("web_form_request_2026_07_01", "web_form_request_2026_07_02")
 SCHEMA = "customer_complaints"
 
 
-def _command(home: Path) -> list[str]:
+def _command(home: Path, *options: str) -> list[str]:
     return [
-        sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "--home", str(home),
+        sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "--home", str(home), *options,
         "sources", "generate", "--start", START, "--days", DAYS, "--scale", SCALE,
     ]  # fmt: skip
 
@@ -79,15 +79,17 @@ def _copying(dsn: str) -> bool:
     return busy
 
 
-def _run(home: Path, dsn: str) -> None:
-    completed = subprocess.run(_command(home), env=_env(dsn), capture_output=True, text=True, timeout=600)
+def _run(home: Path, dsn: str, *options: str) -> None:
+    completed = subprocess.run(
+        _command(home, *options), env=_env(dsn), capture_output=True, text=True, timeout=600
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
 
 
-def _kill_when(home: Path, dsn: str, ready) -> None:
+def _kill_when(home: Path, dsn: str, ready, *options: str) -> None:
     """Start generating and SIGKILL the process the moment `ready()` holds."""
     process = subprocess.Popen(
-        _command(home), env=_env(dsn), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        _command(home, *options), env=_env(dsn), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 300
@@ -155,3 +157,42 @@ def test_a_killed_run_leaves_no_partial_file_and_a_rerun_gives_the_same_bytes(
     assert _visible(home) == reference_files
     assert _partials(home) == []  # the re-run swept the killed run's leftovers
     assert _tables(sources_pg) == reference_tables
+
+
+BUCKET = "core-telecoms-sources"
+
+
+def _keys(client, prefix: str) -> set[str]:
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    return {o["Key"].removeprefix(prefix) for o in listed}
+
+
+def _objects(client, prefix: str) -> dict[str, bytes]:
+    return {
+        key: client.get_object(Bucket=BUCKET, Key=prefix + key)["Body"].read()
+        for key in _keys(client, prefix)
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kill_after", ["customers/customers_dataset.csv", "call logs/call_logs_day_2026-07-01.csv"]
+)
+def test_a_killed_run_into_s3_leaves_only_whole_objects(tmp_path, sources_pg, s3_env, kill_after):
+    client = s3_env
+    client.create_bucket(Bucket=BUCKET)
+    _run(tmp_path / "reference", sources_pg, "--source-url", f"s3://{BUCKET}/reference")
+    reference = _objects(client, "reference/")
+    assert len(reference) == 6  # customers, 2 call logs, 2 social-media files, the truth manifest
+
+    prefix = f"killed-{kill_after.split('/')[0].replace(' ', '-')}/"
+    url = ("--source-url", f"s3://{BUCKET}/{prefix.rstrip('/')}")
+    # Kill the moment that object has landed: the next file is being staged or sent.
+    _kill_when(tmp_path / "killed", sources_pg, lambda: kill_after in _keys(client, prefix), *url)
+    visible = _objects(client, prefix)
+    assert kill_after in visible and set(visible) < set(reference)
+    for key, body in visible.items():
+        assert body == reference[key], f"{key} is not the whole object"
+    assert not client.list_multipart_uploads(Bucket=BUCKET).get("Uploads")  # one PUT each, nothing pending
+    _run(tmp_path / "killed", sources_pg, *url)
+    assert _objects(client, prefix) == reference
