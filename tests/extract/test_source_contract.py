@@ -127,14 +127,23 @@ def test_the_manifest_is_written_last(name, settings, ctx):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_day_that_is_mostly_quarantine_fails_loudly_and_publishes_nothing(name, limits_as_shipped, ctx):
-    _deliver(name, limits_as_shipped, good=2, bad=8)
+    _deliver(name, limits_as_shipped, good=5, bad=20)
     key = ENTITIES[name].key
     with pytest.raises(
-        PipelineError, match=rf"^{name} 2025-11-20: 8 of 10 rows quarantined \(80%.*empty {key}"
+        PipelineError, match=rf"^{name} 2025-11-20: 20 of 25 rows quarantined \(80%.*empty {key}"
     ):
         extract(name, limits_as_shipped, ctx)
     assert read_manifest(ctx.lake, name, DAY) is None
     assert not list(_lake(ctx).glob("*/*/*/*.parquet"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_small_day_is_judged_by_its_rows_not_its_share(name, limits_as_shipped, ctx):
+    _deliver(name, limits_as_shipped, good=2, bad=1)  # 33 %, but three rows say little
+    assert extract(name, limits_as_shipped, ctx).rows_quarantined == 1
+    _deliver(name, limits_as_shipped, good=0, bad=3)  # nothing usable at all: refused whatever the size
+    with pytest.raises(PipelineError, match="3 of 3 rows quarantined"):
+        extract(name, limits_as_shipped, ctx)
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if not ENTITIES[n].snapshot])

@@ -27,6 +27,7 @@ from coretelecoms.lake.writer import ParquetPublisher, clear_scratch, remove_if_
 
 Progress = Callable[[int], None]
 ExtractSummary = PartitionManifest  # what an extract returns is the manifest it published
+SHARE_MIN_ROWS = 20  # the quarantine-share limit judges days of at least this many rows
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,16 @@ class _Partition:
 
 
 def _check_quarantine_share(manifest: PartitionManifest, limits: Limits) -> None:
-    """A day that is mostly quarantine is a broken delivery, not a day with a few bad rows."""
-    if not manifest.rows_read:
+    """A day that is mostly quarantine is a broken delivery, not a day with a few bad rows.
+
+    Below SHARE_MIN_ROWS rows a share is noise (one bad row of three is 33 %): such a day is refused
+    only when every row is quarantined.
+    """
+    read, quarantined = manifest.rows_read, manifest.rows_quarantined
+    if not read:
         return
-    share = manifest.rows_quarantined / manifest.rows_read
-    if share > limits.max_quarantine_share:
+    share = quarantined / read
+    if share > limits.max_quarantine_share and (read >= SHARE_MIN_ROWS or quarantined == read):
         reason, count = next(iter(manifest.quarantine_reasons.items()))
         raise PipelineError(
             f"{manifest.entity} {manifest.date}: {manifest.rows_quarantined} of {manifest.rows_read} rows "
