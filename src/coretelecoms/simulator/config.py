@@ -135,7 +135,8 @@ class GenerateConfig:
         postgres_dsn: the web-forms database; None skips the web forms.
         start: first day generated.
         days: number of consecutive days.
-        scale: volume multiplier; 1.0 is ~3,000 customers, 90 agents, ~300 records per channel per day.
+        scale: volume multiplier; 1.0 is the real volume / 500 (5,000 customers, 760 calls, 140 web forms,
+            19 social-media complaints a day); agents are always 100 (see `volumes.py`).
         seed: the same seed (and configuration) gives the same bytes and table contents.
         rates: the mess rates.
         missing_days: per daily entity, days delivered without a file / table.

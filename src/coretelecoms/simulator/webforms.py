@@ -1,7 +1,8 @@
-"""Web-form requests: one PostgreSQL table a day in schema `customer_complaints`, filled by COPY FROM STDIN.
+"""Web-form requests: one PostgreSQL table a day, `customer_complaints.web_form_request_YYYY_MM_DD`, filled by COPY.
 
-Each day is replaced in one transaction (drop, create, copy), so a reader sees the old table or the new
-one, never a half-filled one. Rows stream to the server through a file-like producer, chunk by chunk.
+Each day is replaced in one transaction (drop both spellings, create, copy), so a reader sees the old
+table or the new one, never a half-filled one. Rows stream to the server through a file-like producer,
+chunk by chunk. The table's spelling and column types follow `webform_layout`.
 """
 
 from __future__ import annotations
