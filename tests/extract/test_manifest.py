@@ -122,3 +122,30 @@ def test_abandoned_spill_folders_in_the_system_temp_are_cleared(settings, ctx, t
     write_source(settings, CALLS, "\n".join([CALL_HEADER, *CALL_ROWS]) + "\n")
     extract("call-logs", settings, ctx)
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_failure_between_two_publishes_leaves_the_partition_invisible_until_a_rerun(
+    settings, ctx, monkeypatch
+):
+    from coretelecoms.lake import writer
+
+    write_source(settings, CALLS, "\n".join([CALL_HEADER, *CALL_ROWS]) + "\n")
+    first = extract("call-logs", settings, ctx)
+    real_publish = writer.ParquetPublisher.publish
+
+    def publish_then_lose_the_connection(self):
+        real_publish(self)
+        if "quarantine" not in self.target.path:
+            raise OSError("connection lost after the data file")  # data moved, quarantine not yet
+
+    monkeypatch.setattr(writer.ParquetPublisher, "publish", publish_then_lose_the_connection)
+    with pytest.raises(OSError):
+        extract("call-logs", settings, ctx)
+    assert read_manifest(ctx.lake, "call-logs", DAY) is None  # no reader sees data without its quarantine
+    monkeypatch.setattr(writer.ParquetPublisher, "publish", real_publish)
+    again = extract("call-logs", settings, ctx)
+    assert {**vars(again), "published_at": "", "run_id": ""} == {
+        **vars(first),
+        "published_at": "",
+        "run_id": "",
+    }
