@@ -71,7 +71,8 @@ CUSTOMERS_KEY = "customers/customers_dataset.csv"
 CALL_LOGS_KEY = "call logs/call_logs_day_{date}.csv"
 SOCIAL_MEDIA_KEY = "social_medias/media_complaint_day_{date}.json"
 WEB_FORMS_SCHEMA = "customer_complaints"
-WEB_FORMS_TABLE = "Web_form_request_{date_underscored}"
+# As PostgreSQL folds the unquoted `Web_form_request_…` of the brief; a quoted mixed-case table is found too.
+WEB_FORMS_TABLE = "web_form_request_{date_underscored}"
 AGENTS_SHEET_TITLE = "CORETELECOMMS AGENTS"
 
 

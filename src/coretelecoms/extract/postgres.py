@@ -32,7 +32,7 @@ PIPE_CHUNK = 1 << 20
 
 def table_name(day: date) -> str:
     """The day's table name as PostgreSQL stores the unquoted name: lower case."""
-    return WEB_FORMS_TABLE.format(date_underscored=day.strftime("%Y_%m_%d")).lower()
+    return WEB_FORMS_TABLE.format(date_underscored=day.strftime("%Y_%m_%d"))
 
 
 def _connect(dsn: str):
