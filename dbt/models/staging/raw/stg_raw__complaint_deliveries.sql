@@ -76,8 +76,9 @@ renamed as (
         agent_id,
         {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
         {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
-        requested_at,
-        generation_date,
+        -- Dates outside the calendar become null, as in the per-channel staging models.
+        {{ within_calendar('requested_at') }} as requested_at,
+        {{ within_calendar('generation_date') }} as generation_date,
         _ingest_date,
         _loaded_at
 
