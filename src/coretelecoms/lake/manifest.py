@@ -19,7 +19,7 @@ import pyarrow.fs as pafs
 
 from coretelecoms.common.errors import PipelineError, first_line
 from coretelecoms.lake import layout
-from coretelecoms.lake.filesystem import Location
+from coretelecoms.lake.filesystem import Location, private_dir, private_file
 
 MANIFEST_FILE = "_manifest.json"
 PARTITION_PREFIX = "ingest_date="
@@ -111,11 +111,11 @@ def write_manifest(lake: Location, manifest: PartitionManifest, *, kms_key_id: s
             Path(name).unlink(missing_ok=True)
     else:
         tmp_dir = Path(lake.join(layout.TMP_DIR).path)
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(tmp_dir)  # the lake holds PII: owner only (issue 11.12)
         tmp = tmp_dir / f"{uuid.uuid4().hex}.json"
         tmp.write_bytes(body)
-        Path(target.path).parent.mkdir(parents=True, exist_ok=True)
-        tmp.replace(target.path)  # atomic rename on one filesystem
+        private_dir(Path(target.path).parent)
+        private_file(tmp).replace(target.path)  # atomic rename on one filesystem
     return target.url
 
 

@@ -17,7 +17,7 @@ from types import TracebackType
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from coretelecoms.lake.filesystem import Location
+from coretelecoms.lake.filesystem import Location, private_dir, private_file
 from coretelecoms.lake.layout import TMP_DIR
 
 ROW_GROUP_ROWS = 64 * 1024  # bounds what the writer buffers: peak RSS stays under 300 MB (bench.py)
@@ -47,7 +47,7 @@ class ParquetPublisher:
         else:
             # Same filesystem as the target, so the final rename is atomic.
             tmp_dir = Path((scratch or lake.join(TMP_DIR)).path)
-            tmp_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(tmp_dir)  # the lake holds PII: owner only (issue 11.12)
             self._tmp = tmp_dir / f"{uuid.uuid4().hex}.parquet"
         self._writer = pq.ParquetWriter(
             str(self._tmp), schema, compression="snappy", use_dictionary=dictionary
@@ -83,8 +83,8 @@ class ParquetPublisher:
             upload_file(self._tmp, self.target, kms_key_id=self.kms_key_id)
             self._tmp.unlink(missing_ok=True)
         else:
-            Path(self.target.path).parent.mkdir(parents=True, exist_ok=True)
-            self._tmp.replace(self.target.path)  # atomic rename on one filesystem
+            private_dir(Path(self.target.path).parent)
+            private_file(self._tmp).replace(self.target.path)  # atomic rename on one filesystem
         return self.target.url
 
     def abort(self) -> None:
