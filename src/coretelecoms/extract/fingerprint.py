@@ -50,7 +50,8 @@ def _column(lengths, values, column: pa.Array) -> None:
     """Every value's length to one stream, its bytes to the other: unambiguous, and no Python loop over rows."""
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
-    column = pc.fill_null(column, "")
+    if column.null_count:
+        column = pc.fill_null(column, "")
     if len(column) == 0:
         return
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[

@@ -178,12 +178,15 @@ class Normalized:
     ]  # one per quarantined row: its reason without the value, for the manifest's counts
 
 
+_EXPECTED = {
+    pa.int64(): "an integer",
+    pa.timestamp("us"): "a timestamp YYYY-MM-DD HH:MM:SS",
+    pa.date32(): "a date YYYY-MM-DD",
+}
+
+
 def _expected(column: Column) -> str:
-    return {
-        "int64": "an integer",
-        "timestamp[us]": "a timestamp YYYY-MM-DD HH:MM:SS",
-        "date32[day]": "a date YYYY-MM-DD",
-    }.get(str(column.type), str(column.type))
+    return _EXPECTED.get(column.type, str(column.type))
 
 
 def plausible_window(column: Column, day: date) -> tuple[date, date]:
