@@ -1,11 +1,16 @@
-"""The demo's closing summary: rows per stage and where to look next."""
+"""The demo's closing summary: rows per stage, the marts, the report page and how to query the warehouse."""
 
 from __future__ import annotations
+
+import textwrap
+from pathlib import Path
 
 from coretelecoms.extract.engine import ExtractSummary
 from coretelecoms.load.common import LoadSummary
 from coretelecoms.pipeline.runner import RunReport
 from coretelecoms.settings import Settings
+
+QUERY = "select channel, count(*) as complaints from marts.obt_complaints group by 1 order by 2 desc"
 
 
 def _mart_counts(settings: Settings) -> dict[str, int]:
@@ -20,28 +25,38 @@ def _mart_counts(settings: Settings) -> dict[str, int]:
         return {t: con.execute(f'SELECT count(*) FROM marts."{t}"').fetchone()[0] for (t,) in tables}
 
 
-def summarise(report: RunReport, settings: Settings) -> str:
+def query_hint(settings: Settings) -> str:
+    """A one-liner that queries the marts (the duckdb Python package has no CLI of its own)."""
+    return (
+        f"python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}', read_only=True)"
+        f".sql('{QUERY}').show()\""
+    )
+
+
+def summarise(report: RunReport, settings: Settings, report_page: Path | None = None) -> str:
     """A short table a person reads after `coretelecoms demo`."""
-    lines = ["", "extract                 read   written  quarantined"]
     totals: dict[str, list[int]] = {}
     for s in report.summaries(ExtractSummary):
         t = totals.setdefault(s.entity, [0, 0, 0])
         t[0] += s.rows_read
         t[1] += s.rows_written
         t[2] += s.rows_quarantined
-    for entity, (read, written, quarantined) in totals.items():
-        lines.append(f"  {entity:<18} {read:>8} {written:>9} {quarantined:>12}")
+    lines = ["", f"{'extracted':<16}{'read':>9}{'written':>10}{'quarantined':>13}"]
+    lines += [f"  {e:<14}{r:>9,}{w:>10,}{q:>13,}" for e, (r, w, q) in totals.items()]
     loaded = sum(s.rows_loaded for s in report.summaries(LoadSummary))
-    lines.append(f"load                    {loaded} rows into RAW")
+    lines.append(f"loaded          {loaded:>9,} rows into RAW")
     marts = _mart_counts(settings)
     if marts:
-        lines.append("marts")
-        lines.extend(f"  {name:<32} {rows:>8} rows" for name, rows in marts.items())
-    lines.append(f"lake:      {settings.lake_url}")
-    lines.append(f"warehouse: {settings.duckdb_path}")
-    query = "select * from marts.obt_complaints limit 5"
+        cells = [f"{name} {rows:,}" for name, rows in marts.items()]
+        lines += textwrap.wrap(", ".join(cells), width=100, initial_indent="marts           ",
+                               subsequent_indent=" " * 16)  # fmt: skip
+    lines.append("")
+    lines.append(f"lake       {settings.lake_url}")
     lines.append(
-        f"  explore:   python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}', read_only=True)"
-        f".sql('{query}').show()\""
+        f"warehouse  {settings.duckdb_path if settings.warehouse == 'duckdb' else settings.warehouse}"
     )
+    if report_page:
+        lines.append(f"report     {report_page}")
+    if settings.warehouse == "duckdb":
+        lines.append(f"query      {query_hint(settings)}")
     return "\n".join(lines)

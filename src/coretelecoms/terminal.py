@@ -47,10 +47,15 @@ def interactive() -> bool:
     return sys.stderr.isatty()
 
 
+def human_output(fmt: str = "auto") -> bool:
+    """Whether output is for a person (a terminal, or --log-format text) rather than a log collector."""
+    return fmt == "text" or (fmt == "auto" and interactive())
+
+
 def setup_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Human-readable logs in a terminal, JSON lines elsewhere (fmt: auto, text or json)."""
     handler: logging.Handler
-    if fmt == "json" or (fmt == "auto" and not interactive()):
+    if not human_output(fmt):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
     else:
@@ -100,7 +105,7 @@ def describe(summary: object) -> str:
             f"written {summary.rows_written:,}, quarantined {summary.rows_quarantined:,}"
         )
         if summary.drift_columns:
-            line += f"; new column(s) {', '.join(summary.drift_columns)} kept in the drift report"
+            line += f"; drift: {', '.join(summary.drift_columns)}"
         return line
     if isinstance(summary, LoadSummary):
         same = [t.table for t in summary.tables if t.unchanged_since]
@@ -109,10 +114,8 @@ def describe(summary: object) -> str:
     counts = getattr(summary, "models_passed", None)
     if counts is not None:  # a TransformResult (dbt is not importable everywhere)
         s = summary
-        line = (
+        return (
             f"transform on {s.target}: {s.models_passed} models, {s.tests_passed} tests passed, "
-            f"{s.tests_warned} warned, {s.models_failed + s.tests_failed} failed, {s.skipped} skipped "
-            f"in {s.elapsed_seconds:.1f}s"
+            f"{s.tests_warned} warned, {s.models_failed + s.tests_failed} failed, {s.skipped} skipped"
         )
-        return line
     return str(summary)

@@ -161,7 +161,9 @@ def test_sources_to_raw_on_s3_and_snowflake_twice_with_identical_counts(producti
                 else:
                     written[(entity.table, day)] = summary.rows_written
             loaded = _step("load", "--date", day.isoformat())
-            assert {t.table for t in loaded.tables if t.unchanged_since} == {ENTITIES[n].table for n in unchanged}
+            assert {t.table for t in loaded.tables if t.unchanged_since} == {
+                ENTITIES[n].table for n in unchanged
+            }
             assert loaded.warehouse == f"snowflake:fakesnow/{env['database']}"
         counts = _raw_counts(env)
         assert counts == written  # RAW holds exactly what the extracts wrote, per table and date

@@ -11,7 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-VOLATILE = {"_ingested_at", "_run_id", "_loaded_at"}
+# Load-time lineage: when a row was ingested, loaded (and, in the marts, when its source rows were loaded).
+VOLATILE = {"_ingested_at", "_run_id", "_loaded_at", "source_loaded_at"}
 
 
 def _cli(home: Path, *args: str) -> None:

@@ -55,7 +55,7 @@ def cli(
     for the source bucket and the lake, an embedded PostgreSQL, and DuckDB. Start with `coretelecoms demo`.
     """
     from coretelecoms.settings import Settings
-    from coretelecoms.terminal import setup_logging
+    from coretelecoms.terminal import human_output, setup_logging
 
     setup_logging(log_level, log_format)
     overrides = {
@@ -66,6 +66,7 @@ def cli(
         "warehouse": warehouse,
     }
     ctx.ensure_object(dict)
+    ctx.obj.setdefault("terminal", human_output(log_format))
     if "settings" not in ctx.obj:
         try:
             ctx.obj["settings"] = Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -92,11 +93,6 @@ from coretelecoms.report.commands import docs, report  # noqa: E402 - click only
 cli.add_command(report)
 cli.add_command(docs)
 # ----------------------------------------------------------------
-
-
-from coretelecoms.orchestrate.commands import workflows  # noqa: E402 - click only; Argo libraries load lazily
-
-cli.add_command(workflows)
 
 
 def _say(message: object) -> None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import click
 
 from coretelecoms.cli.options import ISO_DATE, run_id_of, settings_of
-from coretelecoms.pipeline.steps import FLAGS
+from coretelecoms.pipeline.steps import FLAGS, STEPS
 
 
 def flag_options(fn):
@@ -18,8 +18,25 @@ def flag_options(fn):
     return fn
 
 
+VERBOSE = click.option("--verbose", "-v", is_flag=True, help="Show every dbt node and every log line.")
+
+
 def switched_on(options: dict[str, bool]) -> frozenset[str]:
     return frozenset(flag.name for flag in FLAGS if options.get(flag.keyword))
+
+
+def _run(ctx: click.Context, days: list[date], flags: frozenset[str], verbose: bool):
+    """Run the registry for `days`: live lines in a terminal, log lines otherwise."""
+    from coretelecoms.pipeline.runner import run_pipeline
+
+    settings = settings_of(ctx)
+    if not ctx.find_root().obj.get("terminal"):
+        return run_pipeline(days, settings, run_id=run_id_of(ctx), flags=flags)
+    from coretelecoms.live_lines import LiveLines
+
+    per_date = sum(1 for s in STEPS if s.per_date)
+    with LiveLines(per_date * len(days) + len(STEPS) - per_date, verbose=verbose) as lines:
+        return run_pipeline(days, settings, run_id=run_id_of(ctx), flags=flags, watcher=lines)
 
 
 @click.command()
@@ -27,13 +44,15 @@ def switched_on(options: dict[str, bool]) -> frozenset[str]:
 @click.option("--start", type=ISO_DATE, help="First date of a range (with --end).")
 @click.option("--end", type=ISO_DATE, help="Last date of a range, inclusive.")
 @flag_options
+@VERBOSE
 @click.option("--json", "as_json", is_flag=True, help="Print every step's summary as JSON lines.")
 @click.pass_context
 def run(
-    ctx: click.Context, day: date | None, start: date | None, end: date | None, as_json: bool, **flags
-) -> None:
-    """Run the whole pipeline in-process (extract all, load, per date; then transform once) for a date or a range."""
-    from coretelecoms.pipeline.runner import date_range, run_pipeline
+    ctx: click.Context, day: date | None, start: date | None, end: date | None, verbose: bool, as_json: bool,
+    **flags: bool,
+) -> None:  # fmt: skip
+    """Run the whole pipeline in-process: every extract and the load for each date, then transform once."""
+    from coretelecoms.pipeline.runner import date_range
 
     if day and (start or end):
         raise click.UsageError("give either --date or --start/--end")
@@ -43,14 +62,16 @@ def run(
         days = date_range(start, end) if start else [day or date.today() - timedelta(days=1)]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    report = run_pipeline(days, settings_of(ctx), run_id=run_id_of(ctx), flags=switched_on(flags))
-    for outcome in report.outcomes:
-        if as_json:
-            click.echo(json.dumps({"step": outcome.step.name, "date": outcome.day and outcome.day.isoformat(),
-                                   "seconds": round(outcome.seconds, 2), "summary": json.loads(outcome.summary.to_json())}))  # fmt: skip
-        else:
-            when = outcome.day.isoformat() if outcome.day else "all dates"
-            click.echo(f"{when:<10}  {outcome.step.name:<24} {outcome.seconds:6.1f}s")
+    report = _run(ctx, days, switched_on(flags), verbose)
+    if as_json:
+        for outcome in report.outcomes:
+            record = {
+                "step": outcome.step.name,
+                "date": outcome.day.isoformat() if outcome.day else None,
+                "seconds": round(outcome.seconds, 2),
+                "summary": json.loads(outcome.summary.to_json()),
+            }
+            click.echo(json.dumps(record))
 
 
 @click.command()
@@ -59,19 +80,23 @@ def run(
 )
 @click.option("--days", type=click.IntRange(1, 31), default=3, show_default=True)
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@VERBOSE
 @click.pass_context
-def demo(ctx: click.Context, start: date, days: int, scale: float) -> None:
-    """Generate sample sources and run the whole pipeline on the embedded defaults, then summarise."""
+def demo(ctx: click.Context, start: date, days: int, scale: float, verbose: bool) -> None:
+    """Generate sample sources, run the whole pipeline on the embedded defaults, write the report, summarise."""
     from coretelecoms.cli.sources import sources_generate
     from coretelecoms.demo import summarise
-    from coretelecoms.pipeline.runner import date_range, run_pipeline
+    from coretelecoms.pipeline.runner import date_range
 
-    ctx.invoke(
-        sources_generate, start=start, days=days, scale=scale, seed=42, mess=(), clean=False,
-        missing_day=(), truncated_day=(), as_json=False,
-    )  # fmt: skip
+    # Every other option of `sources generate` keeps its default (click fills them in).
+    ctx.invoke(sources_generate, start=start, days=days, scale=scale)
     settings = settings_of(ctx)
-    report = run_pipeline(
-        date_range(start, start + timedelta(days=days - 1)), settings, run_id=run_id_of(ctx)
-    )
-    click.echo(summarise(report, settings))
+    report = _run(ctx, date_range(start, start + timedelta(days=days - 1)), frozenset(), verbose)
+    click.echo(summarise(report, settings, report_page=_write_report(settings)))
+
+
+def _write_report(settings):
+    """The Customer-Success report page under the home (coretelecoms.report, issue 14.5)."""
+    from coretelecoms.report import default_report_path, write_report
+
+    return write_report(settings, default_report_path(settings))

@@ -22,7 +22,9 @@ log = logging.getLogger("coretelecoms")
     "--date", "day", type=ISO_DATE, required=True, help="The ingest date (which daily file/table to read)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reconciliation summary as JSON.")
-@click.option("--accept-shrink", is_flag=True, help="Accept a snapshot far smaller than the last one (deliberate).")
+@click.option(
+    "--accept-shrink", is_flag=True, help="Accept a snapshot far smaller than the last one (deliberate)."
+)
 @SUMMARY_FILE
 @click.pass_context
 def extract(
@@ -74,6 +76,9 @@ def transform(
     summary_file: Path | None,
 ):  # fmt: skip
     """Run `dbt build` (staging → intermediate → marts, with tests) on the configured warehouse."""
+    from coretelecoms.terminal import describe
+
     result = tasks.transform(settings_of(ctx), full_refresh=full_refresh, select=select, target=target)
+    log.info(describe(result))
     emit(result, as_json, summary_file)
     return result

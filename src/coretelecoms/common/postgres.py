@@ -81,7 +81,7 @@ def embedded_uri(embedded_dir: Path) -> str:
         # Blocks only while a last user is stopping the server; then this process starts it afresh.
         fcntl.flock(users, fcntl.LOCK_SH)
         try:
-            log.info("starting (or reusing) the embedded PostgreSQL in %s", pgdata)
+            log.debug("starting (or reusing) the embedded PostgreSQL in %s", pgdata)
             # cleanup_mode=None: pgserver's own last-user check counts killed processes as users; ours does not.
             uri = pgserver.get_server(pgdata, cleanup_mode=None).get_uri()
         except BaseException:

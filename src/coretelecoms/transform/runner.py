@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ def dbt_build(
     target: str | None = None,
     select: str | None = None,
     exclude: str | None = None,
-    progress: bool = True,
+    progress: bool | Callable[[Any], None] = True,
     project_dir: Path | None = None,
 ) -> TransformResult:
     """Check RAW freshness, then `dbt build` the marts on the warehouse `settings` points at.
@@ -51,7 +51,7 @@ def dbt_build(
         exclude: nodes to leave out (`--exclude`), e.g. `"test_type:unit"` where the warehouse
             cannot run dbt unit tests (fakesnow).
         progress: report each finished node on stderr - readable lines on a terminal, JSON lines
-            otherwise; False keeps quiet.
+            otherwise; False keeps quiet; a callable is used as the dbtRunner callback instead.
         project_dir: the dbt project; default `default_project_dir()`.
 
     Returns:
@@ -93,6 +93,8 @@ def dbt_build(
 
     def runner() -> dbtRunner:
         # One runner per invocation, so progress counts restart with each command.
+        if callable(progress):  # the caller's own callback (the CLI's live line)
+            return dbtRunner(callbacks=[progress])
         return dbtRunner(callbacks=[DbtNodeReporter()] if progress else [])
 
     started = time.monotonic()
