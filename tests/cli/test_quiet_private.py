@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from coretelecoms.common.entities import ENTITIES
+
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
     # As in a pod or cron: no XDG_RUNTIME_DIR (platformdirs then warns at pgserver's import).
@@ -23,10 +25,8 @@ def test_no_warning_on_stderr_and_state_is_owner_only(tmp_path):
     home = tmp_path / "home"
     commands = [
         ["--help"],
-        ["sources", "generate", "--start", "2025-11-20", "--days", "1", "--scale", "0.05"],
-        ["extract", "web-forms", "--date", "2025-11-20"],
-        ["extract", "customers", "--date", "2025-11-20"],
-        ["extract", "call-logs", "--date", "2025-11-20", "--json"],
+        ["sources", "generate", "--start", "2025-11-20", "--days", "1"],
+        *(["extract", entity, "--date", "2025-11-20", "--json"] for entity in ENTITIES),
         ["load", "--date", "2025-11-20"],
         ["extract", "call-logs", "--date", "2031-01-01"],  # fails: missing source, still no warning
     ]
