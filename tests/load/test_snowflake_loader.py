@@ -342,3 +342,17 @@ def test_an_unchanged_day_in_external_mode_copies_nothing(lake, external_stage):
     assert snowflake_query(external_stage, "SELECT _ingest_date, count(*) FROM raw.agents GROUP BY 1") == [
         (D1, 2)
     ]
+
+
+def test_external_mode_reads_only_manifests_and_an_absent_file_fails_the_day(lake, external_stage):
+    publish_day(lake, D1, size=2)
+    loader.load_day(external_stage, lake, D1)
+    before = _state(external_stage)
+    publish_day(lake, D1, size=3, prefix="v2-")
+    absent = layout.data_file(lake, "social-media", D1)
+    Path(absent.path).unlink()  # listed by its manifest, gone from the stage
+    with pytest.raises(PipelineError) as info:
+        loader.load_day(external_stage, lake, D1)
+    message = str(info.value)
+    assert "\n" not in message and absent.url in message and "raw.social_media" in message
+    assert _state(external_stage) == before

@@ -50,6 +50,7 @@ class DuckDBLoad:
         self.path = path
         self.day = day
         self.warehouse = f"duckdb:{path}"
+        self.reads_lake = True
         self._began = self._committed = False
 
     def __enter__(self) -> DuckDBLoad:

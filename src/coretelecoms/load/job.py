@@ -23,6 +23,9 @@ class LoadJob(Protocol):
     """One day's load into one warehouse; leaving the `with` block without `commit()` rolls everything back."""
 
     warehouse: str  # how the summary names the warehouse, e.g. "duckdb:/path/warehouse.duckdb"
+    reads_lake: (
+        bool  # False when the warehouse reads the data files itself: the loader then reads manifests only
+    )
 
     def __enter__(self) -> LoadJob: ...
 
@@ -46,7 +49,8 @@ class LoadJob(Protocol):
 
 def run(job: LoadJob, lake: Location, day: date) -> LoadSummary:
     """Load `day`'s published partitions into RAW through `job`, all tables in one transaction."""
-    partitions = day_partitions(lake, day)  # before connecting: a partial day is refused up front
+    # Before connecting: a partial day is refused up front.
+    partitions = day_partitions(lake, day, check_files=job.reads_lake)
     summary = LoadSummary(date=day.isoformat(), warehouse=job.warehouse)
     with job:
         job.prepare(partitions)

@@ -31,8 +31,11 @@ class Partition:
         return [f.path.rsplit("/", 1)[-1] for f in self.files]
 
 
-def day_partitions(lake: Location, day: date) -> list[Partition]:
+def day_partitions(lake: Location, day: date, *, check_files: bool = True) -> list[Partition]:
     """Every entity's published partition for `day`, in entity order.
+
+    `check_files=False` reads the manifests only: for a warehouse that reads the data files itself (a
+    Snowflake external stage), so the loader needs no access to the rows, only to `_manifest.json`.
 
     Raises:
         PipelineError: an entity has no published partition for the day (the load would be partial), a
@@ -44,7 +47,7 @@ def day_partitions(lake: Location, day: date) -> list[Partition]:
         if manifest is None:
             missing.append(entity.name)
             continue
-        partitions.append(_checked(lake, entity, day, manifest))
+        partitions.append(_checked(lake, entity, day, manifest, check_files))
     if missing:
         raise PipelineError(
             f"no published partition for {', '.join(missing)} on {day} in {lake.url} (no _manifest.json): "
@@ -53,7 +56,9 @@ def day_partitions(lake: Location, day: date) -> list[Partition]:
     return partitions
 
 
-def _checked(lake: Location, entity: Entity, day: date, manifest: PartitionManifest) -> Partition:
+def _checked(
+    lake: Location, entity: Entity, day: date, manifest: PartitionManifest, check_files: bool
+) -> Partition:
     where = manifest_location(lake, entity.name, day).url
     if (manifest.entity, manifest.date) != (entity.name, day.isoformat()):
         raise PipelineError(
@@ -69,7 +74,7 @@ def _checked(lake: Location, entity: Entity, day: date, manifest: PartitionManif
                 f"{where} lists {key!r}, which is not a Parquet file of its partition {prefix}"
             )
         location = folder.join(name)
-        if not location.exists():
+        if check_files and not location.exists():
             raise PipelineError(
                 f"{where} lists {location.url}, which is absent: re-run the extract of {entity.name}"
             )

@@ -81,6 +81,9 @@ class SnowflakeLoad:
         self.sf = sf
         self.day = day
         self.warehouse = f"snowflake:{sf.account}/{sf.database or DEFAULT_DATABASE}"
+        # Through an external stage Snowflake reads the data files: the loader reads only the manifests
+        # (no S3 access to the rows, which hold PII); a COPY naming an absent file fails the day.
+        self.reads_lake = sf.stage_mode == "put"
         self.what = f"preparing the RAW tables in {sf.database or DEFAULT_DATABASE}"
         self.hint = "check the loader role (SNOWFLAKE_ROLE) has USAGE and CREATE TABLE on schema RAW"
         self.sources: dict[str, str] = {}
