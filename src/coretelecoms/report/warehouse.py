@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from coretelecoms.common.errors import PipelineError, first_line
-from coretelecoms.settings import Settings, SnowflakeSettings
+from coretelecoms.settings import Settings
 
 Rows = list[dict[str, Any]]
 
@@ -73,15 +73,13 @@ def open_reader(settings: Settings) -> Iterator[Reader]:
 
 @contextmanager
 def _snowflake() -> Iterator[Reader]:
-    # The loader's connection arguments (key-pair or password, endpoint overrides), tagged as the report.
-    from coretelecoms.load.snowflake import _connect, connect_args
+    # The loader's public connection helpers: the same SNOWFLAKE_* settings, key-pair or password,
+    # endpoint overrides and one-line login failures.
+    from coretelecoms.load.snowflake.connection import close, connect, settings_from_env
 
-    sf = SnowflakeSettings()
-    args = connect_args(sf, date.today())
-    args["autocommit"] = True
-    args["session_parameters"] = {**args.get("session_parameters", {}), "QUERY_TAG": "coretelecoms report"}
-    con = _connect(sf, args)
+    con = connect(settings_from_env(), date.today())
     try:
         yield _SnowflakeReader(con)
     finally:
-        con.close()
+        # Only SELECTs ran: rolling back the connector's open transaction loses nothing.
+        close(con, rollback=True)
