@@ -161,3 +161,19 @@ def test_the_fingerprint_names_the_content_not_its_chunking_or_container(setting
     assert (
         extract("agents", as_csv, _ctx(ctx, D2)).unchanged_since == from_xlsx.date
     )  # same cells, other file
+
+
+def test_an_unchanged_day_is_decided_by_the_cheap_pass_without_typing_a_row(settings, ctx, monkeypatch):
+    import coretelecoms.extract.sources as sources
+
+    _customers(settings, 10)
+    extract("customers", settings, _ctx(ctx, D1))
+
+    def no_full_extract(*args, **kwargs):
+        raise AssertionError("the full extract ran for an unchanged snapshot")
+
+    monkeypatch.setattr(sources, "extract_to_lake", no_full_extract)
+    assert extract("customers", settings, _ctx(ctx, D2)).unchanged_since == "2025-11-20"
+    _customers(settings, 10, changed=0)
+    with pytest.raises(AssertionError, match="full extract ran"):  # a changed delivery takes the full path
+        extract("customers", settings, _ctx(ctx, D3))

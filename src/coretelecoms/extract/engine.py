@@ -14,6 +14,7 @@ from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract.fingerprint import Fingerprint
 from coretelecoms.extract.normalize import QUARANTINE_SCHEMA, drift_schema, map_headers, normalize
 from coretelecoms.extract.records import Delivery
+from coretelecoms.extract.snapshots import publish_unchanged, refuse_shrink
 from coretelecoms.lake import layout
 from coretelecoms.lake.filesystem import Location
 from coretelecoms.lake.manifest import (
@@ -105,12 +106,6 @@ class _Partition:
             remove_if_exists(self.drift.target)  # a re-run without drift must not keep an old report
         return [relative_key(lake, self.data.target)], [relative_key(lake, t) for t in quarantine]
 
-    def discard(self) -> None:
-        """Drop everything this run wrote, and the files of a previous run (an unchanged snapshot stores none)."""
-        for writer in self.writers:
-            writer.abort()
-            remove_if_exists(writer.target)
-
     def abort(self) -> None:
         for writer in self.writers:
             writer.abort()
@@ -133,38 +128,6 @@ def _check_quarantine_share(manifest: PartitionManifest, limits: Limits) -> None
             f"quarantined ({share:.0%}, above the limit CORETELECOMS_MAX_QUARANTINE_SHARE="
             f"{limits.max_quarantine_share:g}); commonest reason: {reason} ({count} rows); nothing published"
         )
-
-
-def _check_snapshot(
-    manifest: PartitionManifest, previous: PartitionManifest | None, ctx: RunContext, limits: Limits
-) -> bool:
-    """True when the snapshot repeats the last stored delivery; raises when it shrank without consent."""
-    if previous is None:
-        return False
-    if previous.fingerprint == manifest.fingerprint:
-        return True
-    floor = limits.snapshot_min_ratio * previous.rows_read
-    if manifest.rows_read < floor and not ctx.accept_shrink:
-        raise PipelineError(
-            f"{manifest.entity} {manifest.date}: the delivery has {manifest.rows_read} rows, "
-            f"{manifest.rows_read / max(previous.rows_read, 1):.0%} of the {previous.rows_read} of the last "
-            f"accepted one ({previous.stored_date}), below CORETELECOMS_SNAPSHOT_MIN_RATIO="
-            f"{limits.snapshot_min_ratio:g}; refused as truncated, nothing published "
-            "(re-run with --accept-shrink if the shrink is deliberate)"
-        )
-    return False
-
-
-def _unchanged(manifest: PartitionManifest, stored: PartitionManifest) -> None:
-    """The delivery of `stored` again: publish its figures, store nothing (the dimension reads that delivery)."""
-    manifest.unchanged_since = stored.stored_date
-    manifest.rows_read, manifest.rows_written = stored.rows_read, stored.rows_written
-    manifest.rows_quarantined = stored.rows_quarantined
-    manifest.quarantine_reasons, manifest.drift_columns = (
-        dict(stored.quarantine_reasons),
-        list(stored.drift_columns),
-    )
-    manifest.outputs, manifest.quarantine = [], []
 
 
 def extract_to_lake(
@@ -212,19 +175,18 @@ def extract_to_lake(
                 f"{source}: read {manifest.rows_read} rows but wrote {manifest.rows_written} "
                 f"and quarantined {manifest.rows_quarantined}"
             )
-        unchanged = False
+        previous = None
         if fingerprint is not None:
             manifest.fingerprint = fingerprint.hexdigest()
             previous = latest_manifest_before(ctx.lake, entity.name, ctx.day)
-            unchanged = _check_snapshot(manifest, previous, ctx, limits)
-        if not unchanged:
-            _check_quarantine_share(manifest, limits)
+        if previous is not None and previous.fingerprint == manifest.fingerprint:
+            partition.abort()  # the content changed back while we read it: still the stored delivery
+            return publish_unchanged(entity, source, manifest.fingerprint, previous, ctx)
+        if previous is not None:
+            refuse_shrink(manifest, previous, ctx, limits)
+        _check_quarantine_share(manifest, limits)
         remove_manifest(ctx.lake, entity.name, ctx.day)  # invisible from here until the new manifest lands
-        if unchanged:
-            partition.discard()
-            _unchanged(manifest, previous)
-        else:
-            manifest.outputs, manifest.quarantine = partition.publish(ctx.lake)
+        manifest.outputs, manifest.quarantine = partition.publish(ctx.lake)
     except BaseException:
         partition.abort()
         raise

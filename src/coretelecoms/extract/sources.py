@@ -19,7 +19,8 @@ from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, ENTITIES,
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.extract.engine import Limits, Progress, RunContext, extract_to_lake
 from coretelecoms.extract.records import Delivery
-from coretelecoms.lake.manifest import PartitionManifest
+from coretelecoms.extract.snapshots import publish_if_unchanged
+from coretelecoms.lake.manifest import PartitionManifest, latest_manifest_before
 from coretelecoms.settings import Settings
 
 
@@ -57,5 +58,12 @@ def extract(
     entity = ENTITIES.get(entity_name)
     if entity is None:
         raise PipelineError(f"unknown entity {entity_name!r}; expected one of {', '.join(ENTITIES)}")
-    with SOURCES[entity.name].open_delivery(settings, ctx.day) as delivery:
+    source = SOURCES[entity.name]
+    previous = latest_manifest_before(ctx.lake, entity.name, ctx.day) if entity.snapshot else None
+    if previous is not None and previous.fingerprint:  # most days a snapshot repeats: a cheap pass decides
+        with source.open_delivery(settings, ctx.day) as delivery:
+            repeated = publish_if_unchanged(entity, delivery, ctx, previous)
+        if repeated is not None:
+            return repeated
+    with source.open_delivery(settings, ctx.day) as delivery:
         return extract_to_lake(entity, delivery, ctx, Limits.from_settings(settings), progress)
