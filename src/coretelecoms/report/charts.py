@@ -49,7 +49,8 @@ def _y_axis(top: float, plot_h: float, width: int = WIDTH, percent: bool = False
 
 def _x_labels(labels: Sequence[str], xs: Sequence[float], plot_h: float) -> list[str]:
     """Every n-th category label under the axis, so they never overlap."""
-    step = max(1, math.ceil(len(labels) / 12))
+    # A date label is ~70 px wide: at most one per 90 px of plot.
+    step = max(1, math.ceil(len(labels) / max(1, (WIDTH - LEFT - RIGHT) // 90)))
     parts = []
     for i, (label, x) in enumerate(zip(labels, xs, strict=True)):
         if i % step == 0:

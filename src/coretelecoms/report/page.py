@@ -20,7 +20,7 @@ header { padding: 24px 32px 8px; border-bottom: 1px solid var(--line); }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 4px; }
 .sub, .note { color: var(--muted); font-size: 12.5px; margin: 0 0 10px; }
 main { padding: 8px 32px 32px; max-width: 1200px; }
-section { margin: 22px 0; padding: 16px 18px; border: 1px solid var(--line); border-radius: 8px; }
+section { overflow-x: auto; margin: 22px 0; padding: 16px 18px; border: 1px solid var(--line); border-radius: 8px; }
 .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin: 18px 0; }
 .kpi { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .kpi b { display: block; font-size: 22px; } .kpi span { color: var(--muted); font-size: 12px; }
