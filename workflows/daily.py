@@ -2,5 +2,5 @@
 
 from coretelecoms.orchestrate.daily import build_daily
 
-# Rendered with the defaults of WorkflowConfig, i.e. exactly what workflows/rendered/ holds.
+# Rendered with the defaults of WorkflowConfig, i.e. exactly what charts/coretelecoms/workflows/ holds.
 w = build_daily()

@@ -103,7 +103,6 @@ def workflow_config(values: dict) -> WorkflowConfig:
         backfill_parallelism=int(v["backfillParallelism"]),
         state_claim=(state["existingClaim"] or "coretelecoms-state") if state["enabled"] else None,
         default_target=v["defaultTarget"],
-        alerts_required=v["alertsRequired"],
         version=version,
     )
 

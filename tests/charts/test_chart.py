@@ -71,16 +71,30 @@ def test_lints_strictly(name: str):
     assert problems == []
 
 
-def test_workflow_templates_are_generated_from_hera():
-    """templates/workflows/ is what the generator writes from the current Hera code (regenerate to fix)."""
-    import importlib.util
+def test_the_chart_carries_the_hera_render_as_it_is():
+    """workflows/ is exactly what `coretelecoms workflows render` writes now (regenerate to fix), and the one
+    template that installs it is short: no copies of the manifests, no escaped Argo expressions."""
+    from coretelecoms.orchestrate.render import manifests, stale
 
-    spec = importlib.util.spec_from_file_location(
-        "generate_workflows", CHART / "hack" / "generate_workflows.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.main(["--check"]) == 0
+    assert stale(CHART / "workflows", manifests()) == []
+    template = (CHART / "templates" / "workflows.yaml").read_text()
+    assert len(template.splitlines()) < 80
+    assert '{{ "{{" }}' not in template and "ternary" not in template
+    assert not (CHART / "hack").exists()
+
+
+def test_no_chart_file_is_long_or_repeats_itself():
+    """Done-when of issue 13: no file over 900 lines, no run of 120 identical lines standing twice."""
+    files = [p for p in CHART.rglob("*") if p.is_file() and p.suffix in (".yaml", ".tpl", ".json", ".txt")]
+    run = 120
+    seen: dict[tuple[str, ...], str] = {}
+    for path in files:
+        lines = path.read_text().splitlines()
+        assert len(lines) < 900, f"{path} has {len(lines)} lines"
+        for i in range(len(lines) - run + 1):
+            window = tuple(lines[i : i + run])
+            first = seen.setdefault(window, f"{path}:{i + 1}")
+            assert first == f"{path}:{i + 1}", f"{path}:{i + 1} repeats {first} for {run} lines"
 
 
 def test_rendered_workflows_equal_the_hera_render(case):
@@ -93,9 +107,8 @@ def test_rendered_workflows_equal_the_hera_render(case):
 
 
 def test_argo_expressions_survive_helm():
-    text = render_files({})["coretelecoms/templates/workflows/workflowtemplate-coretelecoms-daily.yaml"]
-    assert '{{ "{{" }}' not in text
-    daily = yaml.safe_load(text)
+    text = render_files({})["coretelecoms/templates/workflows.yaml"]
+    daily = by_kind([d for d in yaml.safe_load_all(text) if d], "WorkflowTemplate")["coretelecoms-daily"]
     values = []
 
     def walk(node):
@@ -126,11 +139,14 @@ def test_values_change_what_they_should():
     assert daily["spec"]["serviceAccountName"] == "ct-workflow"
     claims = {
         v["persistentVolumeClaim"]["claimName"]
-        for t in daily["spec"]["templates"]
-        for v in t.get("volumes", [])
+        for v in daily["spec"]["volumes"]
         if "persistentVolumeClaim" in v
     }
     assert claims == {"shared-home"}
+    params = {p["name"]: p for p in daily["spec"]["arguments"]["parameters"]}
+    assert (
+        params["timezone"]["value"] == "Europe/London"
+    )  # the zone "yesterday" is reckoned in, as the cron's
     cron = by_kind(docs, "CronWorkflow")["coretelecoms-daily"]
     assert cron["spec"]["schedules"] == ["30 4 * * 1-5"]
     assert cron["spec"]["timezone"] == "Europe/London"
@@ -310,8 +326,10 @@ def test_service_accounts_carry_the_role_and_rbac_covers_every_pod(case):
 def test_configmaps_hold_the_settings(case):
     values, docs = case
     maps = by_kind(docs, "ConfigMap")
-    assert maps["coretelecoms-env"].get("data", {}) == {
-        k: str(v) for k, v in (values.get("env") or {}).items()
+    required = str(values.get("alertsRequired", True)).lower()
+    assert maps["coretelecoms-env"]["data"] == {
+        **{k: str(v) for k, v in (values.get("env") or {}).items()},
+        "CORETELECOMS_ALERTS_REQUIRED": required,
     }
     for image, env in (values.get("imageEnv") or {}).items():
         assert maps[f"coretelecoms-env-{image}"]["data"] == {k: str(v) for k, v in env.items()}
@@ -337,26 +355,27 @@ def _target_defaults(docs: list[dict]) -> dict[str, str]:
     }
 
 
-def _slack(docs: list[dict]) -> tuple[str, dict]:
-    """The exit handler's last argument and its webhook's secretKeyRef."""
+def _alerts(docs: list[dict]) -> tuple[str, dict]:
+    """What the exit handler is told: the cluster's CORETELECOMS_ALERTS_REQUIRED and the webhook's reference."""
     daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
     container = next(t for t in daily["spec"]["templates"] if t["name"] == "notify-slack")["container"]
     (var,) = [v for v in container["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
-    return container["args"][-1], var["valueFrom"]["secretKeyRef"]
+    required = by_kind(docs, "ConfigMap")["coretelecoms-env"]["data"]["CORETELECOMS_ALERTS_REQUIRED"]
+    return required, var["valueFrom"]["secretKeyRef"]
+
+
+# The reference is optional everywhere - the pod starts and the command decides - so only the setting differs.
+WEBHOOK = {"key": "webhook-url", "name": "coretelecoms-slack", "optional": True}
 
 
 def test_kind_values_default_to_duckdb_and_make_the_alert_optional():
-    """The kind dev loop: the nightly cron runs on the in-cluster DuckDB, and the exit handler starts (and
-    succeeds, logging the skipped alert) although kind has no coretelecoms-slack secret."""
+    """The kind dev loop: the nightly cron runs on the in-cluster DuckDB, and the exit handler succeeds,
+    logging the skipped alert, although kind has no coretelecoms-slack secret."""
     docs = render(VALUE_SETS["kind"])
     assert _target_defaults(docs) == {"coretelecoms-daily": "duckdb", "coretelecoms-backfill": "duckdb"}
     cron = by_kind(docs, "CronWorkflow")["coretelecoms-daily"]
     assert "arguments" not in cron["spec"]["workflowSpec"]  # its runs take the template's default
-    assert cron["metadata"]["annotations"]["workflows.argoproj.io/description"].endswith("(duckdb).")
-    assert _slack(docs) == (
-        "--webhook-optional",
-        {"key": "webhook-url", "name": "coretelecoms-slack", "optional": True},
-    )
+    assert _alerts(docs) == ("false", WEBHOOK)
     assert "use the duckdb warehouse" in render_files(VALUE_SETS["kind"])["coretelecoms/templates/NOTES.txt"]
 
 
@@ -364,44 +383,49 @@ def test_kind_values_default_to_duckdb_and_make_the_alert_optional():
 def test_production_keeps_snowflake_and_requires_the_alert(name: str):
     docs = render(VALUE_SETS[name])
     assert set(_target_defaults(docs).values()) == {"snowflake"}
-    assert _slack(docs) == (
-        "--webhook-required",
-        {"key": "webhook-url", "name": "coretelecoms-slack", "optional": False},
-    )
+    assert _alerts(docs) == ("true", WEBHOOK)
 
 
-def test_optional_alerts_without_the_state_volume_equal_the_hera_render():
-    """The other half of the generated `ternary`s: optional alerts in the templates without a state claim."""
-    values = {"alertsRequired": False}
-    docs = render(values)
-    assert _slack(docs)[0] == "--webhook-optional"
-    rendered = {(d["kind"], d["metadata"]["name"]): d for d in docs if d["kind"] in ARGO_KINDS}
-    assert rendered == hera_bodies(workflow_config(values))
+def _guard(docs: list[dict]) -> dict[str, tuple[list[str], str]]:
+    """Per WorkflowTemplate: the target parameter's enum and the default of the check-target guard's `allowed`."""
+    daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
+    check = next(t for t in daily["spec"]["templates"] if t["name"] == "check-target")
+    (allowed,) = [p["default"] for p in check["inputs"]["parameters"] if p["name"] == "allowed"]
+    return {
+        name: (
+            next(p for p in d["spec"]["arguments"]["parameters"] if p["name"] == "target")["enum"],
+            allowed,
+        )
+        for name, d in by_kind(docs, "WorkflowTemplate").items()
+    }
+
+
+def test_duckdb_is_allowed_only_with_the_shared_state_volume():
+    """Without the volume, the UI offers snowflake only and the guard refuses `-p target=duckdb`."""
+    without = _guard(render({}))
+    assert list(without.values()) == [(["snowflake"], "snowflake")] * 2
+    with_volume = _guard(render({"stateVolume": {"enabled": True}}))
+    assert list(with_volume.values()) == [(["snowflake", "duckdb"], "snowflake,duckdb")] * 2
+
+
+def test_state_volume_is_chosen_once_per_template():
+    """The claim appears in spec.volumes only; every step mounts `state` by name, whatever backs it."""
+    for values, expected in (
+        ({}, {"emptyDir": {}}),
+        (EVERYTHING, {"persistentVolumeClaim": {"claimName": "shared-home"}}),
+    ):
+        for name, template in by_kind(render(values), "WorkflowTemplate").items():
+            (state,) = [v for v in template["spec"]["volumes"] if v["name"] == "state"]
+            assert {k: v for k, v in state.items() if k != "name"} == expected, name
+            assert all(
+                "persistentVolumeClaim" not in str(t.get("volumes", ""))
+                for t in template["spec"]["templates"]
+            )
 
 
 def test_a_duckdb_default_needs_the_state_volume():
     with pytest.raises(helm.HelmRenderError, match=r"defaultTarget duckdb needs stateVolume\.enabled"):
         render({"defaultTarget": "duckdb"})
-
-
-def test_generator_refuses_what_one_value_cannot_express():
-    """Only scalars may differ between the alertsRequired renders; anything structural is an error."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "generate_workflows", CHART / "hack" / "generate_workflows.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    merged = module._merge_alerts({"args": ["a", "--x"], "n": 1}, {"args": ["a", "--y"], "n": 1})
-    assert merged["args"][0] == "a" and merged["n"] == 1
-    assert (merged["args"][1].required, merged["args"][1].optional) == ("--x", "--y")
-    with pytest.raises(RuntimeError, match="list length differs"):
-        module._merge_alerts({"args": ["a"]}, {"args": ["a", "--y"]})
-    with pytest.raises(RuntimeError, match="keys differ"):
-        module._merge_alerts({"env": {}}, {"env": {}, "extra": 1})
-    with pytest.raises(RuntimeError, match="cannot choose"):
-        module._merge_alerts({"image": "@@ct:schedule@@"}, {"image": "x"})
 
 
 def test_dev_stack_needs_the_state_volume():

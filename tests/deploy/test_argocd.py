@@ -148,8 +148,5 @@ def test_environment_runs_on_snowflake_and_requires_the_alert(env):
     for template in by_kind(docs, "WorkflowTemplate").values():
         (param,) = [p for p in template["spec"]["arguments"]["parameters"] if p["name"] == "target"]
         assert param["value"] == "snowflake"
-    daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
-    notify = next(t for t in daily["spec"]["templates"] if t["name"] == "notify-slack")["container"]
-    assert notify["args"][-1] == "--webhook-required"
-    (webhook,) = [v for v in notify["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
-    assert webhook["valueFrom"]["secretKeyRef"]["optional"] is False
+    # A missing Slack secret fails the exit handler (its command reads this from the ConfigMap).
+    assert by_kind(docs, "ConfigMap")["coretelecoms-env"]["data"]["CORETELECOMS_ALERTS_REQUIRED"] == "true"

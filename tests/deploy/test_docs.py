@@ -50,7 +50,7 @@ def test_walkthrough_matches_the_repository():
     assert release["namespace"] == "coretelecoms"  # the namespace the walkthrough creates and labels
     # The Argo version installed satisfies what the workflows declare.
     version = re.search(r"argo-workflows/releases/download/v(\d+)\.(\d+)\.(\d+)/install\.yaml", DOC)
-    assert version and tuple(map(int, version.groups())) >= (3, 6, 0)
+    assert version and tuple(map(int, version.groups())) >= (3, 7, 0)
     # The executor patch is valid YAML for a container securityContext meeting "restricted".
     patch = re.search(r"\"executor\":\"(.*?)\"}}'", DOC).group(1).encode().decode("unicode_escape")
     context = yaml.safe_load(patch)["securityContext"]

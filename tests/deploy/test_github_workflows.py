@@ -42,7 +42,7 @@ def test_pull_request_checks():
         "hadolint",
         "helm lint --strict",
         "dbt parse",
-        "generate_workflows.py --check",
+        "coretelecoms workflows render --check",
         "actionlint",
     ):
         assert command in lint, command

@@ -137,7 +137,7 @@ def test_kind_profile_activates_on_kind_contexts_and_does_not_push():
 
 @pytest.mark.parametrize(
     ("profile", "target", "alerts"),
-    [("kind", "duckdb", "--webhook-optional"), ("prod", "snowflake", "--webhook-required")],
+    [("kind", "duckdb", "false"), ("prod", "snowflake", "true")],
 )
 def test_profile_sets_the_default_target_and_whether_alerts_are_required(profile, target, alerts):
     """kind: the cron's nightly runs use the in-cluster DuckDB and a missing Slack secret is no error;
@@ -150,8 +150,4 @@ def test_profile_sets_the_default_target_and_whether_alerts_are_required(profile
     for template in by_kind(docs, "WorkflowTemplate").values():
         (param,) = [p for p in template["spec"]["arguments"]["parameters"] if p["name"] == "target"]
         assert param["value"] == target
-    daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
-    notify = next(t for t in daily["spec"]["templates"] if t["name"] == "notify-slack")["container"]
-    assert notify["args"][-1] == alerts
-    (webhook,) = [v for v in notify["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
-    assert webhook["valueFrom"]["secretKeyRef"]["optional"] is (profile == "kind")
+    assert by_kind(docs, "ConfigMap")["coretelecoms-env"]["data"]["CORETELECOMS_ALERTS_REQUIRED"] == alerts

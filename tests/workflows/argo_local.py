@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # ------------------------------------------------------------------ expressions (expr-lang subset)
 
@@ -61,7 +62,11 @@ class GoTime:
     def AddDate(self, years: int, months: int, days: int) -> GoTime:
         if years or months:
             raise NotImplementedError("AddDate with years/months")
+        # Aware datetime + timedelta is wall-clock arithmetic, as Go's AddDate is (a day across DST is 23/25 h).
         return GoTime(self.value + timedelta(days=days))
+
+    def In(self, zone: ZoneInfo) -> GoTime:
+        return GoTime(self.value.astimezone(zone))
 
     def Format(self, layout: str) -> str:
         mapping = [("2006", "%Y"), ("01", "%m"), ("02", "%d"), ("15", "%H"), ("04", "%M"), ("05", "%S")]
@@ -88,6 +93,7 @@ def _duration(text: str) -> timedelta:
 
 BUILTINS = {
     "date": _date,
+    "timezone": ZoneInfo,  # expr's timezone(): an IANA name to a location; unknown names raise, as in Go
     "duration": _duration,
     "string": str,
     "asInt": int,
@@ -293,6 +299,15 @@ def when_true(condition: str) -> bool:
 # ------------------------------------------------------------------ the workflow run
 
 
+def _retries(strategy: dict, attempts: int, exit_code: int) -> bool:
+    """Whether a failed attempt is tried again: within `limit`, and only if `expression` (with Argo's
+    lastRetry.exitCode, a string) holds. retryPolicy Always retries failures and errors alike."""
+    if attempts > int(strategy.get("limit", 0)):
+        return False
+    expression = strategy.get("expression")
+    return not expression or bool(evaluate(expression, {"lastRetry.exitCode": str(exit_code)}))
+
+
 @dataclass
 class Node:
     name: str  # full path, for uniqueness
@@ -306,6 +321,7 @@ class Node:
     argv: list[str] = field(default_factory=list)
     stderr: str = ""
     env: dict[str, str] = field(default_factory=dict)  # the literal variables the container declares
+    exit_codes: list[int] = field(default_factory=list)  # one per attempt
 
 
 @dataclass
@@ -387,7 +403,11 @@ class LocalArgo:
         for p in spec.get("arguments", {}).get("parameters", []):
             if args[p["name"]] is None:
                 raise ValueError(f"parameter {p['name']} is required")
-            if p.get("enum") and args[p["name"]] not in p["enum"]:
+            # Like Argo (3.7's validate.go merges a run's own parameters over the template's with
+            # util.MergeParameters, so an overridden parameter arrives without the template's enum): only a
+            # value the run did not set is checked against the enum.
+            overridden = p["name"] in (parameters or {})
+            if p.get("enum") and not overridden and args[p["name"]] not in p["enum"]:
                 raise ValueError(f"{p['name']}={args[p['name']]!r} not in {p['enum']}")
         created = created or datetime.now(UTC)
         globals_ = {
@@ -574,15 +594,21 @@ class LocalArgo:
             )
             return self._finish(tmpl, node_name, display, node, nodes)
         command = [sys.executable, "-m", "coretelecoms", *argv[1:]] if argv[0] == "coretelecoms" else argv
-        proc = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=self.timeout, cwd=pod_dir
-        )
+        strategy = tmpl.get("retryStrategy") or {}
+        exit_codes = []
+        while True:  # the attempts of a Retry node, without the backoff's waiting
+            proc = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=self.timeout, cwd=pod_dir
+            )
+            exit_codes.append(proc.returncode)
+            if proc.returncode == 0 or not _retries(strategy, len(exit_codes), proc.returncode):
+                break
         (pod_dir / "stderr.log").write_text(proc.stderr)
         node = Node(
             node_name, display, tmpl["name"], "Succeeded" if proc.returncode == 0 else "Failed", argv=argv
         )
         node.result = proc.stdout.strip()
-        node.stderr, node.env = proc.stderr, declared
+        node.stderr, node.env, node.exit_codes = proc.stderr, declared, exit_codes
         if proc.returncode != 0:
             # terminationMessagePolicy FallbackToLogsOnError: the message is the log tail.
             node.message = (
@@ -618,16 +644,18 @@ class LocalArgo:
         node.finished_at = self._tick()
         if tmpl.get("retryStrategy"):
             # A template with a retry strategy runs under a Retry node, its attempts named name(0), name(1), …
-            nodes.append(
-                Node(
-                    f"{node_name}(0)",
-                    f"{display}(0)",
-                    tmpl["name"],
-                    node.phase,
-                    node.message,
-                    node.finished_at,
+            for i, code in enumerate(node.exit_codes or [None]):
+                phase = "Succeeded" if code == 0 else node.phase
+                nodes.append(
+                    Node(
+                        f"{node_name}({i})",
+                        f"{display}({i})",
+                        tmpl["name"],
+                        phase,
+                        node.message,
+                        node.finished_at,
+                    )
                 )
-            )
             if node.phase != "Succeeded":  # what the Retry node says once its attempts are used up
                 node.message, node.finished_at = "No more retries left", self._tick()
         nodes.append(node)

@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from argo_local import LocalArgo
+from argo_local import LocalArgo, substitute, when_true
 
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.pipeline.steps import STEPS
 
-RENDERED = Path(__file__).resolve().parents[2] / "workflows" / "rendered"
+RENDERED = Path(__file__).resolve().parents[2] / "charts" / "coretelecoms" / "workflows"
 DAY = "2025-11-20"
 UI = "https://argo.example.test"
 # Lineage columns: they record when and by which run a row was loaded, so they differ between any two runs.
@@ -42,8 +42,18 @@ def _cli(home: Path, *args: str) -> None:
 
 
 def _templates() -> dict[str, dict]:
+    """The committed (production) templates: no shared state volume, so snowflake only."""
     docs = [yaml.safe_load(p.read_text()) for p in RENDERED.glob("workflowtemplate-*.yaml")]
     return {d["metadata"]["name"]: d for d in docs}
+
+
+def _dev_templates(**changes) -> dict[str, dict]:
+    """What the kind values install (tests/charts checks the chart equals this render): DuckDB on a shared claim."""
+    from coretelecoms.orchestrate.config import WorkflowConfig
+    from coretelecoms.orchestrate.render import manifests
+
+    config = WorkflowConfig(state_claim="coretelecoms-state", **changes)
+    return {m.name: m.body for m in manifests(config) if m.kind == "WorkflowTemplate"}
 
 
 def _home_with_sources(home: Path) -> Path:
@@ -72,14 +82,13 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
 
 def _local_argo(home: Path, workdir: Path, templates: dict[str, dict] | None = None, **kwargs) -> LocalArgo:
     return LocalArgo(
-        templates or _templates(),  # the committed manifests unless given others
+        templates or _dev_templates(),  # the dev cluster's manifests unless given others
         workdir=workdir,
         env=_clean_env(),
         # The pods' CORETELECOMS_HOME is their own /tmp; locally all steps share one home, as pods share
         # the state volume on a dev cluster (`state_claim`) - the lake and the DuckDB file live there.
         env_overrides={"CORETELECOMS_HOME": str(home)},
-        config_maps={"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI}},
-        **kwargs,
+        **({"config_maps": {"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI}}} | kwargs),
     )
 
 
@@ -153,6 +162,7 @@ def test_failed_step_fires_the_exit_handler(tmp_path, http_sink):
 
     assert run.status == "Failed"
     assert run.node("extract-call-logs").phase == "Failed"
+    assert run.node("extract-call-logs").exit_codes == [1, 1, 1, 1]  # a missing file may yet arrive: retried
     assert all(run.node(f"extract-{e}").phase == "Succeeded" for e in ENTITIES if e != "call-logs")
     assert not [n for n in run.nodes if n.display_name in ("load", "transform")]
 
@@ -202,20 +212,17 @@ def test_rendered_backfill_matches_a_local_range_run(tmp_path):
 
 
 def test_dev_render_runs_on_duckdb_by_default_and_skips_the_alert_without_slack(tmp_path):
-    """What the kind values render (default target duckdb, alerts optional, shared state claim), run with no
-    parameters and no coretelecoms-slack secret: every step gets CORETELECOMS_WAREHOUSE=duckdb, and the
-    failed run's exit handler starts, logs the skipped alert and succeeds. The production render, in the
-    same cluster, cannot start its exit handler: a missing alert there is an error, not a quiet skip."""
-    from coretelecoms.orchestrate.config import WorkflowConfig
-    from coretelecoms.orchestrate.render import manifests
-
-    dev = WorkflowConfig(default_target="duckdb", alerts_required=False, state_claim="coretelecoms-state")
-    dev_templates = {m.name: m.body for m in manifests(dev) if m.kind == "WorkflowTemplate"}
+    """What the kind values render (default target duckdb, shared state claim, CORETELECOMS_ALERTS_REQUIRED
+    false in the ConfigMap), run with no parameters and no coretelecoms-slack secret: every step gets
+    CORETELECOMS_WAREHOUSE=duckdb, and the failed run's exit handler logs the skipped alert and succeeds.
+    The same manifests with alerts required (production's ConfigMap) fail the exit handler, saying why."""
+    dev_templates = _dev_templates(default_target="duckdb")
     home = _home_with_sources(tmp_path / "argo")
     (home / "sources" / "bucket" / "call logs" / f"call_logs_day_{DAY}.csv").unlink()
     no_slack = {"absent_secrets": {"coretelecoms-slack"}}
+    optional = {"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI, "CORETELECOMS_ALERTS_REQUIRED": "false"}}
 
-    run = _local_argo(home, tmp_path / "dev-pods", dev_templates, **no_slack).run(
+    run = _local_argo(home, tmp_path / "dev-pods", dev_templates, config_maps=optional, **no_slack).run(
         "coretelecoms-daily", {"run-date": DAY}, name="coretelecoms-daily-dev"
     )
     assert run.status == "Failed" and run.node("extract-call-logs").phase == "Failed"
@@ -224,17 +231,34 @@ def test_dev_render_runs_on_duckdb_by_default_and_skips_the_alert_without_slack(
     assert {n.env["CORETELECOMS_WAREHOUSE"] for n in pods} == {"duckdb"}
     (notify,) = [n for n in run.exit_nodes if n.display_name == "notify-slack"]
     assert notify.phase == "Succeeded", notify.message
-    assert notify.argv[-1] == "--webhook-optional"
     assert notify.stderr.splitlines()[-1] == (
         "no Slack webhook configured (secret coretelecoms-slack, key webhook-url): alert not sent"
     )
 
-    prod = _local_argo(home, tmp_path / "prod-pods", **no_slack)  # the committed manifests
+    required = {"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI, "CORETELECOMS_ALERTS_REQUIRED": "true"}}
+    prod = _local_argo(home, tmp_path / "prod-pods", dev_templates, config_maps=required, **no_slack)
     run = prod.run("coretelecoms-daily", {"run-date": DAY}, name="coretelecoms-daily-prod")
     assert run.status == "Failed"
-    assert {n.env["CORETELECOMS_WAREHOUSE"] for n in run.nodes if n.argv} == {"snowflake"}
     (notify,) = [n for n in run.exit_nodes if n.display_name == "notify-slack"]
-    assert notify.phase != "Succeeded" and not notify.argv  # the pod never ran
-    assert [n.message for n in run.exit_nodes if n.display_name == "notify-slack(0)"] == [
-        'CreateContainerConfigError: secret "coretelecoms-slack" not found'
-    ]
+    assert notify.phase == "Failed" and notify.argv  # the pod ran, and said what is missing
+    assert "CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert" in notify.stderr
+
+
+def test_production_manifests_refuse_duckdb_before_any_step(tmp_path):
+    """The committed render has no shared state volume: `-p target=duckdb` (which Argo lets past the enum)
+    stops at the guard with one line, exit 2 and no retry - no extract, no load, no per-pod DuckDB file."""
+    home = tmp_path / "home"
+    home.mkdir()
+    run = _local_argo(home, tmp_path / "pods", _templates()).run(
+        "coretelecoms-daily", {"run-date": DAY, "target": "duckdb"}, name="coretelecoms-daily-guard"
+    )
+    assert run.status == "Failed"
+    (check,) = [n for n in run.nodes if n.display_name == "check-target" and n.argv]
+    assert check.phase == "Failed" and "shared by every step" in check.stderr
+    assert check.exit_codes == [2]  # a usage error: not retried (the pod's retryStrategy.expression)
+    assert not [n for n in run.nodes if n.argv and n.display_name != "check-target"]
+    # Snowflake runs skip the guard without a pod: its `when`, as Argo evaluates it.
+    (task,) = [t for t in _templates()["coretelecoms-daily"]["spec"]["templates"] if t["name"] == "main"]
+    (guard,) = [t for t in task["dag"]["tasks"] if t["name"] == "check-target"]
+    assert when_true(substitute(guard["when"], {"workflow.parameters.target": "snowflake"})) is False
+    assert when_true(substitute(guard["when"], {"workflow.parameters.target": "duckdb"})) is True

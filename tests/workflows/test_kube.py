@@ -82,6 +82,34 @@ def test_apply_creates_then_leaves_alone_then_replaces_at_the_read_version(fake,
     assert stored["spec"]["templates"][0]["container"]["image"].endswith(":0.2.0")
 
 
+def test_what_the_controller_adds_does_not_make_apply_replace(fake, api):
+    """Argo's cron controller annotates its CronWorkflow and writes its status, and the Argo server labels
+    what it creates: apply still sees our objects as unchanged, and a real change keeps what it added."""
+    kube.apply_all(api, _bodies(), NS)
+    cron_key = (NS, "cronworkflows", "coretelecoms-daily")
+    cron = fake.objects[cron_key]
+    cron["metadata"]["annotations"]["cronworkflows.argoproj.io/last-used-schedule"] = "CRON_TZ=UTC 0 3 * * *"
+    cron["metadata"].setdefault("labels", {})["workflows.argoproj.io/creator"] = "system-serviceaccount"
+    cron["status"] = {"lastScheduledTime": "2025-11-21T03:00:00Z", "active": [], "phase": "Active"}
+    fake.bump(cron)
+    version = cron["metadata"]["resourceVersion"]
+
+    assert [result for _, result in kube.apply_all(api, _bodies(), NS)] == ["unchanged"] * 3
+    assert not [r for r in fake.requests if r[0] == "PUT"]
+    assert fake.objects[cron_key]["metadata"]["resourceVersion"] == version
+
+    results = kube.apply_all(api, _bodies(schedule="30 4 * * *"), NS)
+    assert [result for _, result in results] == ["unchanged", "unchanged", "configured"]
+    stored = fake.objects[cron_key]
+    assert stored["spec"]["schedules"] == ["30 4 * * *"]
+    assert stored["status"]["lastScheduledTime"] == "2025-11-21T03:00:00Z"  # not wiped by the replace
+    assert stored["metadata"]["annotations"]["cronworkflows.argoproj.io/last-used-schedule"]
+    assert stored["metadata"]["labels"]["workflows.argoproj.io/creator"] == "system-serviceaccount"
+    # Our own metadata is still compared: a label changed by hand is put back.
+    stored["metadata"]["labels"]["app.kubernetes.io/part-of"] = "someone-else"
+    assert kube.apply_all(api, _bodies(schedule="30 4 * * *"), NS)[2][1] == "configured"
+
+
 def test_a_lost_race_is_retried_on_a_fresh_read(fake, api):
     kube.apply_all(api, _bodies(), NS)
     raced = []

@@ -20,8 +20,8 @@ from coretelecoms.pipeline.steps import IMAGES, STEPS, Step
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
-RENDERED = WORKFLOWS / "rendered"
-REGENERATE = "coretelecoms workflows render --out workflows/rendered"
+RENDERED = ROOT / "charts" / "coretelecoms" / "workflows"  # the chart carries the committed render
+REGENERATE = "coretelecoms workflows render"
 
 
 def _load(path: Path):
@@ -127,8 +127,8 @@ def test_the_dag_is_the_registry(daily):
         deps = (day[step.name].get("depends") or "").split(" && ")
         assert [d for d in deps if d] == list(step.depends)
     main = {t["name"]: t for t in templates["main"]["dag"]["tasks"]}
-    assert list(main) == ["day", "transform"]
-    assert main["transform"]["depends"] == "day"
+    assert list(main) == ["check-target", "day", "transform"]
+    assert main["day"]["depends"] == "check-target" and main["transform"]["depends"] == "day"
     # Extractors in parallel (no dependencies among them), then load after all five.
     extracts = [s.name for s in STEPS if s.name.startswith("extract-")]
     assert all("depends" not in day[name] for name in extracts)
@@ -179,13 +179,15 @@ def test_image_references_are_configurable():
 
 def test_parameters_explain_themselves(daily, backfill):
     params = {p["name"]: p for p in daily["spec"]["arguments"]["parameters"]}
-    assert list(params) == ["run-date", "target", "full-refresh"]
+    assert list(params) == ["run-date", "timezone", "target", "full-refresh"]
     assert all(len(p["description"]) > 40 for p in params.values())
     assert params["run-date"]["value"] == "yesterday"
-    assert params["target"] == params["target"] | {"value": "snowflake", "enum": ["snowflake", "duckdb"]}
+    assert params["timezone"]["value"] == "UTC"
+    # Without a shared state volume, DuckDB is not on offer (the guard refuses an override, below).
+    assert params["target"] == params["target"] | {"value": "snowflake", "enum": ["snowflake"]}
     assert params["full-refresh"] == params["full-refresh"] | {"value": "false", "enum": ["false", "true"]}
     # The DAG receives the resolved date, not the word 'yesterday'.
-    day_task = _templates(daily)["main"]["dag"]["tasks"][0]
+    day_task = next(t for t in _templates(daily)["main"]["dag"]["tasks"] if t["name"] == "day")
     assert day_task["arguments"]["parameters"][0] == {"name": "run-date", "value": RUN_DATE_EXPR}
 
     backfill_params = {p["name"]: p for p in backfill["spec"]["arguments"]["parameters"]}
@@ -225,9 +227,10 @@ def test_every_reference_resolves(rendered, name):
                 callee = daily_templates[task["templateRef"]["template"]]
             else:
                 callee = own[task["template"]]
-            wanted = {p["name"] for p in callee.get("inputs", {}).get("parameters", [])}
+            inputs = callee.get("inputs", {}).get("parameters", [])
+            wanted = {p["name"] for p in inputs if "default" not in p}
             given = {p["name"] for p in task.get("arguments", {}).get("parameters", [])}
-            assert given == wanted, (
+            assert wanted <= given <= {p["name"] for p in inputs}, (
                 f"{template['name']}.{task['name']}: gives {given}, {callee['name']} wants {wanted}"
             )
             inputs_used = {t for t in _tags(task) if t.startswith("inputs.")}
@@ -270,9 +273,11 @@ def test_every_pod_is_hardened(rendered, name):
         retry = template["retryStrategy"]
         assert int(retry["limit"]) >= 2 and retry["retryPolicy"] == "Always", where
         assert int(retry["backoff"]["factor"]) >= 2 and retry["backoff"]["duration"], where
-        # The read-only root filesystem leaves /tmp (an emptyDir) as the one writable place.
+        # The read-only root filesystem leaves /tmp (an emptyDir of the workflow's) as a writable place.
         assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], where
-        assert {"name": "tmp", "emptyDir": {}} in template["volumes"], where
+        assert {"name": "tmp", "emptyDir": {}} in spec["volumes"], where
+        # A usage error (exit 2) never heals: no pod retries it, the date listing included.
+        assert retry["expression"] == "lastRetry.exitCode != '2'", where
         assert container["terminationMessagePolicy"] == "FallbackToLogsOnError", where
 
 
@@ -364,7 +369,9 @@ def test_backfill_fans_out_the_daily_day_dag(backfill):
     assert main["parallelism"] == WorkflowConfig().backfill_parallelism
     assert main["dag"]["failFast"] is False
     tasks = {t["name"]: t for t in main["dag"]["tasks"]}
-    assert list(tasks) == ["dates", "day", "transform"]
+    assert list(tasks) == ["check-target", "dates", "day", "transform"]
+    assert tasks["check-target"]["templateRef"] == {"name": "coretelecoms-daily", "template": "check-target"}
+    assert tasks["dates"]["depends"] == "check-target"
     assert tasks["day"]["templateRef"] == {"name": "coretelecoms-daily", "template": "day"}
     assert tasks["day"]["withParam"] == "{{tasks.dates.outputs.result}}"
     assert tasks["transform"]["depends"] == "day"  # dbt once, after every date is loaded
@@ -380,21 +387,116 @@ def test_templates_carry_their_version(rendered):
 
 
 def test_a_state_claim_becomes_every_steps_home():
-    body = build_daily(WorkflowConfig(state_claim="coretelecoms-state")).to_dict()
-    for template in _containers(body):
-        env = {v["name"]: v.get("value") for v in template["container"]["env"]}
-        claims = [
-            v["persistentVolumeClaim"]["claimName"]
-            for v in template["volumes"]
-            if "persistentVolumeClaim" in v
-        ]
-        if template["name"] in {s.name for s in STEPS}:
-            assert claims == ["coretelecoms-state"] and env["CORETELECOMS_HOME"] == "/var/lib/coretelecoms"
-        else:  # the exit handler needs no pipeline state
-            assert claims == [] and env["CORETELECOMS_HOME"] == "/tmp/coretelecoms"
+    """The claim is chosen once, in spec.volumes; every step mounts `state` as its CORETELECOMS_HOME."""
+    from coretelecoms.orchestrate.backfill import build_backfill
+
+    for config, source in (
+        (
+            WorkflowConfig(state_claim="coretelecoms-state"),
+            {"persistentVolumeClaim": {"claimName": "coretelecoms-state"}},
+        ),
+        (WorkflowConfig(), {"emptyDir": {}}),
+    ):
+        for body in (build_daily(config).to_dict(), build_backfill(config).to_dict()):
+            assert body["spec"]["volumes"] == [{"name": "tmp", "emptyDir": {}}, {"name": "state", **source}]
+        body = build_daily(config).to_dict()
+        for template in _containers(body):
+            env = {v["name"]: v.get("value") for v in template["container"]["env"]}
+            mounts = {v["name"]: v["mountPath"] for v in template["container"]["volumeMounts"]}
+            assert "persistentVolumeClaim" not in str(template.get("volumes", []))
+            if template["name"] in {s.name for s in STEPS}:
+                assert mounts["state"] == env["CORETELECOMS_HOME"] == "/var/lib/coretelecoms"
+            else:  # the exit handler, the guard: no pipeline state
+                assert "state" not in mounts and env["CORETELECOMS_HOME"] == "/tmp/coretelecoms"
 
 
-# ------------------------------------------------------------------ per-cluster settings: target and alerts
+# ------------------------------------------------------------------ the Argo fixes of issue 13
+
+
+def test_load_and_transform_hold_the_warehouse_mutex(daily):
+    """Across workflows (a backfill's dates, a backfill beside the cron): one writer per warehouse."""
+    templates = _templates(daily)
+    locked = {name for name, t in templates.items() if "synchronization" in t}
+    assert locked == {"load", "transform"}
+    for name in locked:
+        assert templates[name]["synchronization"] == {
+            "mutexes": [{"name": "coretelecoms-warehouse-{{inputs.parameters.target}}"}]
+        }
+        assert "target" in {p["name"] for p in templates[name]["inputs"]["parameters"]}
+    # The backfill runs these very templates (templateRef), so its loads queue on the same lock.
+
+
+def test_succeeded_pods_are_collected(daily, backfill):
+    for manifest in (daily, backfill):
+        assert manifest["spec"]["podGC"] == {"strategy": "OnPodSuccess"}
+
+
+# The first Argo Workflows release whose schema has each version-gated field the manifests may use.
+_FIELD_SINCE = {
+    ("retryStrategy", "backoff", "cap"): "3.7.0",
+    ("synchronization", "mutexes"): "3.6.0",
+    ("spec", "schedules"): "3.6.0",
+    ("podGC", "deleteDelayDuration"): "3.5.0",
+}
+
+
+def _paths(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, key)
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _paths(value, path)
+
+
+def test_declared_argo_floor_is_true_to_the_fields_used(rendered):
+    from coretelecoms.orchestrate.daily import ARGO_FLOOR
+
+    def version(text: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in text.split("."))
+
+    needed = "3.4.0"  # WorkflowTaskResults, which the executor RBAC is for
+    for manifest in rendered.values():
+        assert manifest["metadata"]["annotations"]["workflows.argoproj.io/version"] == f">= {ARGO_FLOOR}"
+        for path in _paths(manifest):
+            for gated, since in _FIELD_SINCE.items():
+                if path[-len(gated) :] == gated and version(since) > version(needed):
+                    needed = since
+    assert needed == ARGO_FLOOR
+    chart = yaml.safe_load((ROOT / "charts" / "coretelecoms" / "Chart.yaml").read_text())
+    assert chart["annotations"]["coretelecoms.io/argo-workflows-version"] == f">= {ARGO_FLOOR}"
+
+
+def test_the_guard_refuses_duckdb_without_a_shared_volume(daily):
+    """The enum is not enough (Argo drops it when a run overrides the parameter), so a guard runs first."""
+    from click.testing import CliRunner
+
+    from coretelecoms.orchestrate.commands import workflows
+
+    check = _templates(daily)["check-target"]
+    assert check["container"]["args"] == [
+        "workflows", "check-target", "--target", "{{inputs.parameters.target}}",
+        "--allowed", "{{inputs.parameters.allowed}}",
+    ]  # fmt: skip
+    (allowed,) = [p for p in check["inputs"]["parameters"] if p["name"] == "allowed"]
+    assert allowed["default"] == "snowflake"
+    task = next(t for t in _templates(daily)["main"]["dag"]["tasks"] if t["name"] == "check-target")
+    assert task["when"] == "'{{workflow.parameters.target}}' != 'snowflake'"  # production pays no pod
+    refused = CliRunner().invoke(workflows, ["check-target", "--target", "duckdb", "--allowed", "snowflake"])
+    assert refused.exit_code == 2 and "shared by every step" in refused.output
+    ok = CliRunner().invoke(
+        workflows, ["check-target", "--target", "duckdb", "--allowed", "snowflake,duckdb"]
+    )
+    assert ok.exit_code == 0
+    dev = build_daily(WorkflowConfig(state_claim="s")).to_dict()
+    (dev_allowed,) = [
+        p for p in _templates(dev)["check-target"]["inputs"]["parameters"] if p["name"] == "allowed"
+    ]
+    assert dev_allowed["default"] == "snowflake,duckdb"
+
+
+# ------------------------------------------------------------------ per-cluster settings
 
 
 def _target_values(body: dict) -> list[str]:
@@ -415,27 +517,24 @@ def _target_values(body: dict) -> list[str]:
     return found
 
 
-def _webhook(daily_body: dict) -> tuple[list[str], dict]:
-    container = _templates(daily_body)["notify-slack"]["container"]
+def test_the_manifests_are_the_same_whether_alerts_are_required_or_not(daily):
+    """Required alerts are the cluster's CORETELECOMS_ALERTS_REQUIRED (the chart's ConfigMap), read by the
+    command; the webhook reference is optional so the pod always starts and says what is missing."""
+    container = _templates(daily)["notify-slack"]["container"]
     (var,) = [v for v in container["env"] if v["name"] == "CORETELECOMS_SLACK_WEBHOOK_URL"]
-    return container["args"], var["valueFrom"]["secretKeyRef"]
+    assert var["valueFrom"]["secretKeyRef"] == {
+        "name": "coretelecoms-slack",
+        "key": "webhook-url",
+        "optional": True,
+    }
+    assert not any(a.startswith("--webhook") for a in container["args"])
 
 
-def test_committed_manifests_default_to_snowflake_and_require_the_alert(daily, backfill, cron):
-    """What production installs: runs (the cron's too) on Snowflake, and no alert without the Slack secret."""
-    assert _target_values(daily) == _target_values(backfill) == ["snowflake"]
-    assert cron["metadata"]["annotations"]["workflows.argoproj.io/description"].endswith(
-        "on the template's default target (snowflake)."
-    )
-    args, ref = _webhook(daily)
-    assert args[-1] == "--webhook-required"
-    assert ref == {"name": "coretelecoms-slack", "key": "webhook-url", "optional": False}
-
-
-def test_default_target_reaches_every_template_and_the_cron():
+def test_default_target_reaches_every_template():
     from coretelecoms.orchestrate.render import manifests
 
-    rendered = {(m.kind, m.name): m.body for m in manifests(WorkflowConfig(default_target="duckdb"))}
+    config = WorkflowConfig(default_target="duckdb", state_claim="coretelecoms-state")
+    rendered = {(m.kind, m.name): m.body for m in manifests(config)}
     daily = rendered[("WorkflowTemplate", "coretelecoms-daily")]
     backfill = rendered[("WorkflowTemplate", "coretelecoms-backfill")]
     cron = rendered[("CronWorkflow", "coretelecoms-daily")]
@@ -444,34 +543,15 @@ def test_default_target_reaches_every_template_and_the_cron():
         assert target["value"] == "duckdb" and target["enum"] == ["snowflake", "duckdb"]
         # No other place pins a warehouse: everything below reads the workflow parameter.
         assert _target_values(manifest) == ["duckdb"]
-    # The cron passes no target, so its runs take the template's default - and say which it is.
+    # The cron passes no target, so its runs take the template's default.
     assert "arguments" not in cron["spec"]["workflowSpec"]
-    assert "(duckdb)" in cron["metadata"]["annotations"]["workflows.argoproj.io/description"]
-    # Only the target's default changed.
-    baseline = build_daily(WorkflowConfig()).to_dict()
-    assert yaml.safe_dump(daily).replace("value: duckdb", "value: snowflake") == yaml.safe_dump(baseline)
 
 
-def test_default_target_must_be_a_warehouse():
+def test_default_target_must_be_a_warehouse_this_cluster_allows():
     with pytest.raises(ValueError, match=r"default_target must be one of \['snowflake', 'duckdb'\]"):
-        WorkflowConfig(default_target="postgres")
-
-
-@pytest.mark.parametrize("required", [True, False])
-def test_alerts_required_decides_whether_the_slack_secret_is_optional(required: bool):
-    body = build_daily(WorkflowConfig(alerts_required=required)).to_dict()
-    args, ref = _webhook(body)
-    assert ref == {"name": "coretelecoms-slack", "key": "webhook-url", "optional": not required}
-    assert args[-1] == ("--webhook-required" if required else "--webhook-optional")
-    # Only the alert's secret: the steps' secrets stay as they are (web forms cannot run without its DSN).
-    (dsn,) = [v for v in _templates(body)["extract-web-forms"]["container"]["env"] if "valueFrom" in v]
-    assert dsn["valueFrom"]["secretKeyRef"] == {"name": "coretelecoms-postgres", "key": "dsn"}
-    # The backfill's exit handler runs this very template, so the one setting covers both.
-    from coretelecoms.orchestrate.backfill import build_backfill
-
-    backfill = build_backfill(WorkflowConfig(alerts_required=required)).to_dict()
-    (task,) = _templates(backfill)["exit-handler"]["dag"]["tasks"]
-    assert task["templateRef"] == {"name": "coretelecoms-daily", "template": "notify-slack"}
+        WorkflowConfig(default_target="postgres", state_claim="s")
+    with pytest.raises(ValueError, match="duckdb needs a state claim"):
+        WorkflowConfig(default_target="duckdb")
 
 
 def test_render_command_takes_the_settings_from_flags_and_environment(tmp_path, monkeypatch):
@@ -489,12 +569,13 @@ def test_render_command_takes_the_settings_from_flags_and_environment(tmp_path, 
         assert result.exit_code == 0, result.output
         return yaml.safe_load((out / "workflowtemplate-coretelecoms-daily.yaml").read_text())
 
-    default = daily_after()
-    assert _target_values(default) == ["snowflake"] and _webhook(default)[1]["optional"] is False
-    flagged = daily_after("--default-target", "duckdb", "--alerts-optional")
-    assert _target_values(flagged) == ["duckdb"] and _webhook(flagged)[1]["optional"] is True
-    env = {"CORETELECOMS_ARGO_DEFAULT_TARGET": "duckdb", "CORETELECOMS_ARGO_ALERTS_REQUIRED": "false"}
-    from_env = daily_after(env=env)
-    assert _target_values(from_env) == ["duckdb"] and _webhook(from_env)[0][-1] == "--webhook-optional"
-    overridden = daily_after("--default-target", "snowflake", "--alerts-required", env=env)
-    assert _target_values(overridden) == ["snowflake"] and _webhook(overridden)[0][-1] == "--webhook-required"
+    assert _target_values(daily_after()) == ["snowflake"]
+    flagged = daily_after("--default-target", "duckdb", "--state-claim", "home")
+    assert _target_values(flagged) == ["duckdb"]
+    env = {"CORETELECOMS_ARGO_DEFAULT_TARGET": "duckdb", "CORETELECOMS_ARGO_STATE_CLAIM": "home"}
+    assert _target_values(daily_after(env=env)) == ["duckdb"]
+    assert _target_values(daily_after("--default-target", "snowflake", env=env)) == ["snowflake"]
+    refused = CliRunner().invoke(
+        workflows, ["render", "--out", str(tmp_path / "x"), "--default-target", "duckdb"]
+    )
+    assert refused.exit_code == 2 and "state claim" in refused.output

@@ -13,10 +13,13 @@ from hera.workflows import models as m
 from coretelecoms.orchestrate import pods
 from coretelecoms.orchestrate.config import BACKFILL, DAILY, PIPELINE_LABEL, WorkflowConfig
 from coretelecoms.orchestrate.daily import (
+    CHECK_TARGET,
     DAY,
     EXIT_HANDLER,
     NOTIFY,
+    POD_GC,
     TTL,
+    check_target_task,
     exit_handler,
     full_refresh_parameter,
     metadata,
@@ -45,21 +48,24 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
         **metadata(
             config,
             BACKFILL,
-            f"Backfills a date range with {DAILY}: each date's extracts and load, "
-            f"{config.backfill_parallelism} dates at a time, then one dbt build.",
+            f"Backfills a date range with {DAILY}: each date's extracts and load, a few dates at a "
+            "time (one load at a time: the warehouse mutex), then one dbt build.",
         ),
         entrypoint="main",
         arguments=[
             _date_parameter(START, "First"),
             _date_parameter(END, "Last"),
-            target_parameter(config.default_target),
+            target_parameter(config),
             full_refresh_parameter(),
         ],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
         security_context=pods.pod_security_context(),
+        # The daily template's step templates (templateRef) mount the workflow's volumes: the same ones.
+        volumes=pods.state_volumes(config),
         active_deadline_seconds=3 * 86400,
         ttl_strategy=TTL,
+        pod_gc=POD_GC,
         workflow_metadata=m.WorkflowMetadata(labels={PIPELINE_LABEL: "backfill"}),
     ) as template:
         # The date list comes from the same code as `coretelecoms run --start/--end` (and rejects a
@@ -80,9 +86,11 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
         # parallelism on the DAG bounds how many of its children (the per-date DAGs) run at once;
         # fail_fast off lets the other dates finish when one fails, so one `argo retry` redoes only the failures.
         with DAG(name="main", parallelism=config.backfill_parallelism, fail_fast=False):
+            check_target_task(m.TemplateRef(name=DAILY, template=CHECK_TARGET))
             Task(
                 name=DATES,
                 template=list_dates,
+                depends=CHECK_TARGET,
                 arguments=[
                     Parameter(name=START, value=f"{{{{workflow.parameters.{START}}}}}"),
                     Parameter(name=END, value=f"{{{{workflow.parameters.{END}}}}}"),

@@ -1,23 +1,18 @@
-"""`coretelecoms workflows …`: render, apply and submit the Argo workflows; the exit handler and date listing.
+"""`coretelecoms workflows …`: render, apply and submit the Argo workflows (and the pods' own commands).
 
-Importing this module is cheap (click only): `notify` and `dates` run in the base image, which has
-neither hera nor kubernetes.
+Importing this module is cheap (click only): the commands that run inside the workflow's own pods
+(pod_commands: notify, dates, check-target) run in images that have neither hera nor kubernetes.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from coretelecoms.common.errors import PipelineError
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
-# Longer ranges are almost certainly a typo (a wrong year); split a real one into several backfills.
-MAX_BACKFILL_DAYS = 366
+from coretelecoms.orchestrate.pod_commands import DATE, check_target, date_list, dates, notify
 
 
 def _argo_settings():
@@ -45,13 +40,6 @@ def workflows() -> None:
 
 def _image_options(fn):
     fn = click.option(
-        "--alerts-required/--alerts-optional",
-        "alerts_required",
-        default=None,
-        help="Whether the exit handler needs the coretelecoms-slack secret; optional (a dev cluster without "
-        "Slack) logs a skipped alert instead of failing [env CORETELECOMS_ARGO_ALERTS_REQUIRED, default required].",
-    )(fn)
-    fn = click.option(
         "--default-target",
         type=click.Choice(["snowflake", "duckdb"]),
         help="The target parameter's default, i.e. the warehouse of cron runs; duckdb with --state-claim "
@@ -59,7 +47,7 @@ def _image_options(fn):
     )(fn)
     fn = click.option(
         "--state-claim",
-        help="ReadWriteMany claim mounted as every step's CORETELECOMS_HOME (dev clusters) "
+        help="Claim mounted as every step's CORETELECOMS_HOME, shared by all steps (dev clusters) "
         "[env CORETELECOMS_ARGO_STATE_CLAIM].",
     )(fn)
     fn = click.option("--image-tag", help="Tag of every step image [env CORETELECOMS_ARGO_IMAGE_TAG].")(fn)
@@ -84,7 +72,6 @@ def _config(
     image_tag,
     state_claim=None,
     default_target=None,
-    alerts_required=None,
 ):
     pairs = {}
     for item in images:
@@ -97,23 +84,26 @@ def _config(
     unknown = sorted(set(pairs) - set(IMAGES))
     if unknown:
         raise click.BadParameter(f"unknown image(s) {unknown}; known: {list(IMAGES)}", param_hint="--image")
-    return _argo_settings().workflow_config(
-        image_registry=image_registry,
-        image_prefix=image_prefix,
-        image_tag=image_tag,
-        images=pairs or None,
-        state_claim=state_claim,
-        default_target=default_target,
-        alerts_required=alerts_required,
-    )
+    try:
+        return _argo_settings().workflow_config(
+            image_registry=image_registry,
+            image_prefix=image_prefix,
+            image_tag=image_tag,
+            images=pairs or None,
+            state_claim=state_claim,
+            default_target=default_target,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @workflows.command()
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory for the manifests (the committed copy is workflows/rendered).",
+    default=Path("charts/coretelecoms/workflows"),
+    show_default=True,
+    help="Directory for the manifests: the chart carries the committed copy (run from the repository root).",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in --out are stale.")
 @_image_options
@@ -126,13 +116,12 @@ def render(
     image_tag,
     state_claim,
     default_target,
-    alerts_required,
 ) -> None:
     """Write the WorkflowTemplates and the CronWorkflow as YAML, validated against Argo's schema."""
     from coretelecoms.orchestrate.render import manifests, stale, write
 
     rendered = manifests(
-        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target, alerts_required)
+        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target)
     )
     if check:
         diffs = stale(out, rendered)
@@ -173,15 +162,15 @@ def apply(
     image_tag,
     state_claim,
     default_target,
-    alerts_required,
 ) -> None:
-    """Create or update the templates and the cron on the cluster (templates first)."""
+    """Create or update the templates and the cron on the cluster (templates first); unchanged objects are
+    left alone. The chart installs the same objects for the same settings - use one or the other."""
     from coretelecoms.orchestrate.kube import apply_all, connect
     from coretelecoms.orchestrate.render import manifests
 
     settings = _argo_settings()
     rendered = manifests(
-        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target, alerts_required)
+        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target)
     )
     api = connect(kubeconfig, context)
     for ref, result in apply_all(api, [m.body for m in rendered], namespace or settings.namespace):
@@ -215,7 +204,8 @@ def submit(day, start, end, target, full_refresh, follow, poll, namespace, kubec
         raise click.UsageError("--start and --end go together")
     parameters: dict[str, str] = {}
     if start:
-        _dates(_day(start), _day(end))  # the same checks the backfill's first step makes, before submitting
+        # The same checks the backfill's dates step makes, before submitting.
+        date_list(_day(start), _day(end))
         template = BACKFILL
         parameters |= {"start-date": f"{start:%Y-%m-%d}", "end-date": f"{end:%Y-%m-%d}"}
     else:
@@ -243,76 +233,5 @@ def submit(day, start, end, target, full_refresh, follow, poll, namespace, kubec
         )
 
 
-@workflows.command()
-@click.option("--workflow", required=True, help="Workflow name ({{workflow.name}}).")
-@click.option("--namespace", required=True, help="Its namespace ({{workflow.namespace}}).")
-@click.option("--status", required=True, help="Succeeded, Failed or Error ({{workflow.status}}).")
-@click.option(
-    "--failures", default="[]", show_default=True, help="Argo's failed nodes ({{workflow.failures}})."
-)
-@click.option("--context", "context_line", default="", help="One line of run context (dates, target).")
-@click.option("--dry-run", is_flag=True, help="Print the Slack payload instead of posting it.")
-@click.option(
-    "--webhook-required/--webhook-optional",
-    "webhook_required",
-    default=True,
-    show_default=True,
-    help="Without a webhook: fail (required, production) or log that no alert was sent and exit 0 "
-    "(optional, a dev cluster without Slack).",
-)
-def notify(workflow, namespace, status, failures, context_line, dry_run, webhook_required) -> None:
-    """The exit handler: post a Slack alert naming the failed steps and linking the Argo UI.
-
-    The webhook is CORETELECOMS_SLACK_WEBHOOK_URL (from a secret), the UI root CORETELECOMS_ARGO_UI_URL.
-    """
-    from coretelecoms.orchestrate.config import SLACK_SECRET, SLACK_WEBHOOK_KEY, NotifySettings
-    from coretelecoms.orchestrate.notify import decode_failures, failed_steps, post, slack_payload
-
-    settings = NotifySettings()
-    link = f"{settings.argo_ui_url.rstrip('/')}/workflows/{namespace}/{workflow}"
-    payload = slack_payload(
-        workflow=workflow,
-        namespace=namespace,
-        status=status,
-        steps=failed_steps(decode_failures(failures), workflow),
-        link=link,
-        context=context_line,
-    )
-    if dry_run:
-        click.echo(json.dumps(payload, indent=2))
-        return
-    if settings.slack_webhook_url is None:
-        if webhook_required:
-            raise PipelineError("CORETELECOMS_SLACK_WEBHOOK_URL is not set: cannot send the alert")
-        # Alerts are optional here (the template says so when WorkflowConfig.alerts_required is false):
-        # one line in the pod's log, and the exit handler succeeds.
-        click.echo(
-            f"no Slack webhook configured (secret {SLACK_SECRET}, key {SLACK_WEBHOOK_KEY}): alert not sent",
-            err=True,
-        )
-        return
-    post(settings.slack_webhook_url.get_secret_value(), payload)
-    click.echo(f"alert for {workflow} ({status}) sent to Slack", err=True)
-
-
-def _dates(start: date, end: date) -> list[str]:
-    from coretelecoms.pipeline.runner import date_range
-
-    try:
-        days = date_range(start, end)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    if len(days) > MAX_BACKFILL_DAYS:
-        raise click.UsageError(
-            f"{start} to {end} is {len(days)} days; backfill at most {MAX_BACKFILL_DAYS} at a time"
-        )
-    return [d.isoformat() for d in days]
-
-
-@workflows.command()
-@click.option("--start", type=DATE, required=True, help="First date.")
-@click.option("--end", type=DATE, required=True, help="Last date, inclusive.")
-def dates(start: datetime, end: datetime) -> None:
-    """Print the dates from --start to --end as a JSON list (the backfill's fan-out, read from stdout)."""
-    click.echo(json.dumps(_dates(start.date(), end.date())))
-    sys.stdout.flush()
+for _command in (notify, dates, check_target):
+    workflows.add_command(_command)

@@ -33,8 +33,8 @@ PIPELINE_LABEL = "coretelecoms.io/pipeline"
 class WorkflowConfig:
     """Everything the rendered manifests depend on besides the step registry.
 
-    The defaults are what the committed YAML under `workflows/rendered/` is rendered with; Helm or
-    skaffold pass their own image references through `images` (or registry/prefix/tag).
+    The defaults are what the committed YAML under `charts/coretelecoms/workflows/` is rendered with; the
+    chart substitutes its values for exactly these fields (templates/workflows.yaml), nothing else.
     """
 
     image_registry: str = ""
@@ -55,18 +55,15 @@ class WorkflowConfig:
     # The image whose CLI runs the exit handler and the backfill's date listing: the smallest one.
     utility_image: str = "extract-files"
     schedule: str = "0 3 * * *"
+    # The cron's zone, and the zone whose calendar "yesterday" is reckoned in (the run-date expression).
     timezone: str = "UTC"
     backfill_parallelism: int = 3
-    # A ReadWriteMany claim mounted as CORETELECOMS_HOME in every step, for clusters where the lake is
-    # file:// or the warehouse is DuckDB (a kind dev loop); unset, each pod keeps its state in /tmp.
+    # A claim mounted as CORETELECOMS_HOME in every step, for clusters where the lake is file:// or the
+    # warehouse is DuckDB (a kind dev loop); unset, the same mount is an emptyDir of each pod's own.
     state_claim: str | None = None
     # The `target` parameter's default, so the warehouse of every run that does not choose one - the
     # cron's included: snowflake in production, duckdb on a dev cluster whose pods share `state_claim`.
     default_target: str = TARGETS[0]
-    # Whether a failure alert must reach Slack. True: the exit handler needs the Slack secret and fails
-    # without it. False (a dev cluster without Slack): the secret is optional and a missing webhook is
-    # logged, not an error.
-    alerts_required: bool = True
     version: str = __version__
 
     def __post_init__(self) -> None:
@@ -75,8 +72,16 @@ class WorkflowConfig:
         object.__setattr__(self, "service_accounts", MappingProxyType(dict(self.service_accounts)))
         if self.backfill_parallelism < 1:
             raise ValueError(f"backfill_parallelism must be at least 1, got {self.backfill_parallelism}")
-        if self.default_target not in TARGETS:
-            raise ValueError(f"default_target must be one of {list(TARGETS)}, got {self.default_target!r}")
+        if self.default_target not in self.targets:
+            raise ValueError(
+                f"default_target must be one of {list(self.targets)}, got {self.default_target!r}"
+                + ("" if self.state_claim else " (duckdb needs a state claim shared by every step)")
+            )
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The warehouses a run may use: DuckDB only where every step shares the state volume (one file)."""
+        return TARGETS if self.state_claim else tuple(t for t in TARGETS if t != "duckdb")
 
     def image(self, name: str) -> str:
         """The image reference of a registry image name (`extract-files`, `loader`, `dbt`, …)."""
@@ -107,9 +112,6 @@ class ArgoSettings(BaseSettings):
     default_target: Literal["snowflake", "duckdb"] | None = Field(
         default=None, description="the target parameter's default (WorkflowConfig.default_target)"
     )
-    alerts_required: bool | None = Field(
-        default=None, description="false: the exit handler runs without the Slack secret"
-    )
 
     def workflow_config(self, **overrides: object) -> WorkflowConfig:
         base = WorkflowConfig().with_overrides(
@@ -118,7 +120,6 @@ class ArgoSettings(BaseSettings):
             image_tag=self.image_tag,
             state_claim=self.state_claim,
             default_target=self.default_target,
-            alerts_required=self.alerts_required,
         )
         return base.with_overrides(**overrides)
 
@@ -133,4 +134,9 @@ class NotifySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CORETELECOMS_", extra="ignore")
 
     slack_webhook_url: SecretStr | None = Field(default=None, description="Slack incoming-webhook URL")
+    # From the chart's coretelecoms-env ConfigMap (values.alertsRequired), so the manifests are the same
+    # on every cluster. Unset means required: a production cluster never loses an alert by omission.
+    alerts_required: bool = Field(
+        default=True, description="false: a missing webhook is logged, not an error"
+    )
     argo_ui_url: str = Field(default="http://localhost:2746", description="Argo UI root, for links")

@@ -12,8 +12,8 @@ from coretelecoms.orchestrate.daily import metadata
 def build_cron(config: WorkflowConfig | None = None) -> CronWorkflow:
     """Daily at `config.schedule` in `config.timezone`.
 
-    It passes no arguments: run-date is left at the template's 'yesterday' and target at the template's
-    default, `config.default_target` - one setting, rendered into the template, that manual runs share.
+    It passes no arguments: run-date is left at the template's 'yesterday', reckoned in the template's
+    `timezone` parameter (the same setting as this cron's zone), and target at the template's default.
     """
     config = config or WorkflowConfig()
     return CronWorkflow(
@@ -21,8 +21,8 @@ def build_cron(config: WorkflowConfig | None = None) -> CronWorkflow:
         **metadata(
             config,
             CRON,
-            f"Runs {DAILY} daily ({config.schedule} {config.timezone}) for the day before the scheduled time, "
-            f"on the template's default target ({config.default_target}).",
+            f"Runs {DAILY} on its schedule for the day before the scheduled time (in its timezone), "
+            "on the template's default target.",
         ),
         schedules=[config.schedule],
         timezone=config.timezone,

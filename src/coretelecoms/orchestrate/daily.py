@@ -18,22 +18,33 @@ from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET
 from coretelecoms.pipeline.steps import STEPS, Step, in_dependency_order
 
 YESTERDAY = "yesterday"
-# The day before the scheduled time: a CronWorkflow's run carries it as `workflow.scheduledTime` (RFC 3339
-# in the cron's timezone, so the date is that zone's); a manual run falls back to its creation time (UTC).
-# Argo's expression language (expr) builtins `date`/`duration`, not sprig's date helpers, which Argo 3.7
-# deprecated. `workflow.creationTimestamp` is a map in expressions (it has .Y, .m, … children), hence .RFC3339.
+TIMEZONE = "timezone"
+# The day before the scheduled time: a CronWorkflow's run carries it as `workflow.scheduledTime`, an RFC 3339
+# instant formatted in the *controller's* zone (robfig/cron returns it there), so it is converted to the
+# business zone - the cron's own, passed as the `timezone` parameter - before the calendar day is taken.
+# A manual run falls back to its creation time. AddDate(0, 0, -1), not Add(-24h): across a DST change a
+# day is 23 or 25 hours. expr's builtins (date, timezone) and Go's time methods; `workflow.creationTimestamp`
+# is a map in expressions (it has .Y, .m, … children), hence .RFC3339.
 _SCHEDULED = "'scheduledTime' in workflow ? workflow.scheduledTime : workflow.creationTimestamp.RFC3339"
 RUN_DATE_EXPR = (
     f"{{{{=workflow.parameters['{RUN_DATE}'] == '{YESTERDAY}'"
-    f" ? date({_SCHEDULED}).Add(duration('-24h')).Format('2006-01-02')"
+    f" ? date({_SCHEDULED}).In(timezone(workflow.parameters['{TIMEZONE}'])).AddDate(0, 0, -1).Format('2006-01-02')"
     f" : workflow.parameters['{RUN_DATE}']}}}}"
 )
+# The oldest Argo Workflows whose schema has every field the manifests use: retryStrategy.backoff.cap
+# (3.7), synchronization.mutexes and CronWorkflow schedules (3.6). tests/workflows checks it against them.
+ARGO_FLOOR = "3.7.0"
 
 DAY = "day"  # the DAG of every per-date step (extracts, load); the backfill fans it out over dates
 NOTIFY = "notify-slack"
+CHECK_TARGET = "check-target"
+ALLOWED = "allowed"
 EXIT_HANDLER = "exit-handler"
 # Argo deletes finished workflows after these (the cron keeps its own history on top).
 TTL = m.TTLStrategy(seconds_after_success=7 * 86400, seconds_after_failure=14 * 86400)
+# A succeeded pod goes at once (a backfill would otherwise keep hundreds until the TTL); a failed one stays
+# until its workflow is deleted, so its logs and events can be read.
+POD_GC = m.PodGC(strategy="OnPodSuccess")
 
 
 def run_date_parameter() -> Parameter:
@@ -42,22 +53,59 @@ def run_date_parameter() -> Parameter:
         value=YESTERDAY,
         description=(
             "Ingest date to process, YYYY-MM-DD. 'yesterday' (the default) is the day before the scheduled "
-            "time of a cron run, or before the submission time (UTC) of a manual one."
+            "time of a cron run, or before the submission time of a manual one, in the zone `timezone`."
         ),
     )
 
 
-def target_parameter(default: str = TARGETS[0]) -> Parameter:
-    """The warehouse parameter; its default (WorkflowConfig.default_target) is what a run that does not
-    choose - every cron run - uses."""
+def timezone_parameter(config: WorkflowConfig) -> Parameter:
+    return Parameter(
+        name=TIMEZONE,
+        value=config.timezone,
+        description="IANA zone whose calendar 'yesterday' is reckoned in: the CronWorkflow's timezone.",
+    )
+
+
+def target_parameter(config: WorkflowConfig) -> Parameter:
+    """The warehouse parameter: its default is what a run that does not choose - every cron run - uses;
+    its enum lists what this cluster allows (duckdb only with a shared state volume)."""
     return Parameter(
         name=TARGET,
-        value=default,
-        enum=list(TARGETS),
+        value=config.default_target,
+        enum=list(config.targets),
         description=(
             "Warehouse the load and dbt steps use (CORETELECOMS_WAREHOUSE). snowflake in production; "
             "duckdb only where every pod shares a state volume (a dev cluster)."
         ),
+    )
+
+
+def check_target_container(config: WorkflowConfig):
+    """Refuses a target this cluster does not allow before any step runs.
+
+    The enum alone does not stop it: Argo drops a template's enum when a run overrides the parameter
+    (`argo submit -p target=duckdb`), and DuckDB without a shared volume gives each pod its own empty file.
+    The allowed list is an input's default, so the chart sets it by name.
+    """
+    container = pods.utility_container(
+        CHECK_TARGET,
+        ["workflows", "check-target", "--target", f"{{{{inputs.parameters.{TARGET}}}}}",
+         "--allowed", f"{{{{inputs.parameters.{ALLOWED}}}}}"],
+        [TARGET],
+        config,
+    )  # fmt: skip
+    container.inputs.append(Parameter(name=ALLOWED, default=",".join(config.targets)))
+    return container
+
+
+def check_target_task(template) -> Task:
+    """The guard's task (inside an open DAG); skipped, without a pod, for production's snowflake."""
+    kwargs = {"template_ref": template} if isinstance(template, m.TemplateRef) else {"template": template}
+    return Task(
+        name=CHECK_TARGET,
+        when=f"'{{{{workflow.parameters.{TARGET}}}}}' != '{TARGETS[0]}'",
+        arguments=[Parameter(name=TARGET, value=f"{{{{workflow.parameters.{TARGET}}}}}")],
+        **kwargs,
     )
 
 
@@ -121,6 +169,7 @@ def once_tasks(per_date: list[Step], once: list[Step], templates: dict, values: 
         deps = [DAY] if per_date_names & set(step.depends) else []
         deps += [d for d in step.depends if d not in per_date_names]
         template = templates[step.name]
+        deps = deps or [CHECK_TARGET]  # never before the guard
         kwargs = {"template_ref": template} if isinstance(template, m.TemplateRef) else {"template": template}
         Task(
             name=step.name,
@@ -133,9 +182,8 @@ def once_tasks(per_date: list[Step], once: list[Step], templates: dict, values: 
 def notify_container(config: WorkflowConfig):
     """The Slack alert: `coretelecoms workflows notify`, given the workflow's status and failed nodes.
 
-    Whether the webhook may be missing is said twice, on purpose: the secret reference is optional (so
-    the pod starts without the secret) and the command is told --webhook-optional (so it logs the skipped
-    alert and succeeds). Required, the secret reference is mandatory and the command fails without it.
+    Whether a missing webhook is an error is the cluster's setting CORETELECOMS_ALERTS_REQUIRED (the
+    chart's coretelecoms-env ConfigMap), read by the command: the manifest is the same everywhere.
     """
     return pods.utility_container(
         NOTIFY,
@@ -146,11 +194,10 @@ def notify_container(config: WorkflowConfig):
             "--status", "{{inputs.parameters.status}}",
             "--failures", "{{inputs.parameters.failures}}",
             "--context", "{{inputs.parameters.context}}",
-            "--webhook-required" if config.alerts_required else "--webhook-optional",
         ],
         ["status", "failures", "context"],
         config,
-        env=[pods.slack_webhook_env(required=config.alerts_required)],
+        env=[pods.slack_webhook_env()],
     )  # fmt: skip
 
 
@@ -181,8 +228,7 @@ def metadata(config: WorkflowConfig, component: str, description: str) -> dict:
         },
         "annotations": {
             "workflows.argoproj.io/description": description,
-            # `schedules` and expr's date builtins need 3.6; the models Hera renders with are 4.0's.
-            "workflows.argoproj.io/version": ">= 3.6.0",
+            "workflows.argoproj.io/version": f">= {ARGO_FLOOR}",
         },
     }
 
@@ -199,22 +245,32 @@ def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = 
             "Core Telecoms daily pipeline: the five extractors in parallel, then load, then dbt build.",
         ),
         entrypoint="main",
-        arguments=[run_date_parameter(), target_parameter(config.default_target), full_refresh_parameter()],
+        arguments=[
+            run_date_parameter(),
+            timezone_parameter(config),
+            target_parameter(config),
+            full_refresh_parameter(),
+        ],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
         security_context=pods.pod_security_context(),
+        volumes=pods.state_volumes(config),
         # A stuck run must end before the next day's (the cron forbids overlapping runs).
         active_deadline_seconds=6 * 3600,
         ttl_strategy=TTL,
+        pod_gc=POD_GC,
         workflow_metadata=m.WorkflowMetadata(labels={PIPELINE_LABEL: "daily"}),
     ) as template:
         containers = {s.name: pods.step_container(s, config) for s in [*per_date, *once]}
         notify = notify_container(config)
+        check = check_target_container(config)
         day_dag(per_date, containers)
         with DAG(name="main"):
+            check_target_task(check)
             Task(
                 name=DAY,
                 template=DAY,
+                depends=CHECK_TARGET,
                 arguments=[
                     Parameter(name=RUN_DATE, value=RUN_DATE_EXPR),
                     Parameter(name=TARGET, value=f"{{{{workflow.parameters.{TARGET}}}}}"),

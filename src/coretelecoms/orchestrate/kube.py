@@ -1,7 +1,9 @@
 """Argo objects through the Kubernetes API: create-or-update templates, submit a workflow, follow it to the end.
 
 Hera can create or update but not both (hera#267, #520), and needs the Argo Server; this talks to the
-Kubernetes API directly with the user's kubeconfig or the pod's in-cluster credentials, like kubectl.
+Kubernetes API directly with the user's kubeconfig or the pod's in-cluster credentials. `apply` is for a
+cluster without the chart (a quick trial of the templates); where the chart is installed, Helm or Argo CD
+owns these objects and `workflows apply` would fight it.
 """
 
 from __future__ import annotations
@@ -117,14 +119,44 @@ def _status(exc: BaseException) -> int | None:
     return getattr(cause, "status", None)
 
 
+# Metadata the cluster adds to our objects (the cron controller's last-used-schedule annotation, the Argo
+# server's creator labels): not ours to compare, and kept when we replace the object.
+FOREIGN_PREFIXES = ("workflows.argoproj.io/", "cronworkflows.argoproj.io/")
+
+
+def _foreign(live: dict, ours: dict) -> dict:
+    """The live entries under a foreign prefix that we do not set ourselves."""
+    return {k: v for k, v in live.items() if k.startswith(FOREIGN_PREFIXES) and k not in ours}
+
+
+def _ours(live: dict | None, ours: dict | None) -> dict:
+    live, ours = live or {}, ours or {}
+    return {k: v for k, v in live.items() if k not in _foreign(live, ours)}
+
+
 def _same(current: dict, wanted: dict) -> bool:
-    """Whether the live object already says what we would write (so apply leaves it, and its version, alone)."""
-    live, ours = current.get("metadata", {}), wanted.get("metadata", {})
+    """Whether the live object already says what we would write (so apply leaves it, and its version and
+    status, alone): the spec, and our labels and annotations - not what the cluster added besides."""
+    live, mine = current.get("metadata", {}), wanted.get("metadata", {})
     return (
         current.get("spec") == wanted.get("spec")
-        and (live.get("labels") or {}) == (ours.get("labels") or {})
-        and (live.get("annotations") or {}) == (ours.get("annotations") or {})
+        and _ours(live.get("labels"), mine.get("labels")) == (mine.get("labels") or {})
+        and _ours(live.get("annotations"), mine.get("annotations")) == (mine.get("annotations") or {})
     )
+
+
+def _carry_over(current: dict, body: dict) -> dict:
+    """The replacement keeps what the cluster owns: status (a CronWorkflow's last scheduled time and
+    active runs) and the foreign labels and annotations."""
+    body = copy.deepcopy(body)
+    live, meta = current.get("metadata", {}), body["metadata"]
+    for field in ("labels", "annotations"):
+        extra = _foreign(live.get(field) or {}, meta.get(field) or {})
+        if extra:
+            meta[field] = {**extra, **(meta.get(field) or {})}
+    if "status" in current:
+        body["status"] = current["status"]
+    return body
 
 
 def apply(api: Any, manifest: dict, namespace: str) -> str:
@@ -151,9 +183,12 @@ def apply(api: Any, manifest: dict, namespace: str) -> str:
         if _same(current, body):
             return "unchanged"
         # Optimistic concurrency: the replace only succeeds if nobody changed the object since this read.
-        metadata["resourceVersion"] = current["metadata"]["resourceVersion"]
+        replacement = _carry_over(current, body)
+        replacement["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         try:
-            _call("replace", ref, lambda: api.replace_namespaced_custom_object(*args, ref.name, body))
+            _call(
+                "replace", ref, lambda r=replacement: api.replace_namespaced_custom_object(*args, ref.name, r)
+            )
         except PipelineError as exc:
             if _status(exc) == 409:
                 continue

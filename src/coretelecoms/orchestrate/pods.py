@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from hera.workflows import (
     ConfigMapEnvFrom,
     Container,
-    EmptyDirVolume,
     Env,
-    ExistingVolume,
     Parameter,
     Resources,
     RetryPolicy,
@@ -28,11 +26,13 @@ from coretelecoms.pipeline.steps import Step
 
 # A numeric id, so the kubelet can check runAsNonRoot without reading /etc/passwd; the images use it too.
 RUN_AS = 10001
-# The only writable place in a pod (the root filesystem is read-only): scratch space, dbt artifacts,
-# the summary file. HOME points here too, for libraries that write caches under ~.
+# The writable places in a pod (the root filesystem is read-only). /tmp: scratch space, dbt artifacts, the
+# summary file; HOME points here too, for libraries that write caches under ~. STATE_MOUNT: every step's
+# CORETELECOMS_HOME, the workflow-level volume `state` - a claim all steps share, or each pod's own emptyDir.
 TMP = "/tmp"
-LOCAL_HOME = f"{TMP}/coretelecoms"
+STATE = "state"
 STATE_MOUNT = "/var/lib/coretelecoms"
+IMAGE_LABEL = "coretelecoms.io/image"
 SECRETS_ROOT = "/var/run/secrets/coretelecoms"
 SUMMARY_PATH = f"{TMP}/summary.json"
 
@@ -71,6 +71,11 @@ SHAPES: dict[str, PodShape] = {
 UTILITY_SHAPE = PodShape("50m", "128Mi", "250m", "256Mi", 300)
 
 
+# Exit code 2 is a usage error (click's, and the CLI's for a bad date or range): a retry cannot fix it.
+# Argo's lastRetry.exitCode is a string.
+NOT_A_USAGE_ERROR = "lastRetry.exitCode != '2'"
+
+
 def retry_strategy() -> RetryStrategy:
     """Up to three retries, 30 s, 1 min, 2 min apart (capped at 5 min).
 
@@ -83,7 +88,7 @@ def retry_strategy() -> RetryStrategy:
     return RetryStrategy(
         limit=3,
         retry_policy=RetryPolicy.always,
-        expression="lastRetry.exitCode != '2'",
+        expression=NOT_A_USAGE_ERROR,
         backoff=m.Backoff(duration="30s", factor=m.IntOrString(2), cap="5m"),
     )
 
@@ -128,14 +133,34 @@ def _env_from(config: WorkflowConfig, image: str | None) -> list[ConfigMapEnvFro
     return sources
 
 
-def _state(config: WorkflowConfig) -> tuple[list, list[Env]]:
-    """Where CORETELECOMS_HOME lives: a shared claim when configured, else the pod's own /tmp."""
-    volumes: list = [EmptyDirVolume(name="tmp", mount_path=TMP)]
-    home = LOCAL_HOME
+def state_volumes(config: WorkflowConfig) -> list[m.Volume]:
+    """The workflow-level volumes, the one place where clusters differ in storage: `state` is the shared
+    claim when configured, else an emptyDir (each pod its own, like `tmp`)."""
     if config.state_claim:
-        volumes.append(ExistingVolume(name="state", claim_name=config.state_claim, mount_path=STATE_MOUNT))
-        home = STATE_MOUNT
-    return volumes, [Env(name="HOME", value=TMP), Env(name="CORETELECOMS_HOME", value=home)]
+        state = m.Volume(
+            name=STATE,
+            persistent_volume_claim=m.PersistentVolumeClaimVolumeSource(claim_name=config.state_claim),
+        )
+    else:
+        state = m.Volume(name=STATE, empty_dir=m.EmptyDirVolumeSource())
+    return [m.Volume(name="tmp", empty_dir=m.EmptyDirVolumeSource()), state]
+
+
+def _mounts(state: bool) -> list[m.VolumeMount]:
+    mounts = [m.VolumeMount(name="tmp", mount_path=TMP)]
+    return [*mounts, m.VolumeMount(name=STATE, mount_path=STATE_MOUNT)] if state else mounts
+
+
+def _home_env() -> list[Env]:
+    return [Env(name="HOME", value=TMP), Env(name="CORETELECOMS_HOME", value=STATE_MOUNT)]
+
+
+def warehouse_mutex() -> m.Synchronization:
+    """One lock per warehouse across every workflow of the namespace: DuckDB allows a single writer, and
+    two builds of the same marts (a backfill beside the cron run) must not interleave on Snowflake either."""
+    return m.Synchronization(
+        mutexes=[m.Mutex(name=f"coretelecoms-warehouse-{{{{inputs.parameters.{TARGET}}}}}")]
+    )
 
 
 def _credentials(image: str) -> tuple[list, list]:
@@ -209,7 +234,7 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
                 value_from=m.ValueFrom(path=SUMMARY_PATH, default="null"),
             )
         ]
-    volumes, env = _state(config)
+    env = _home_env()
     secret_volumes, secret_env = _credentials(step.image)
     env += [
         Env(name="CORETELECOMS_WAREHOUSE", value=f"{{{{inputs.parameters.{TARGET}}}}}"),
@@ -227,7 +252,8 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
         outputs=outputs,
         env=env + secret_env,
         env_from=_env_from(config, step.image),
-        volumes=volumes + secret_volumes,
+        volumes=secret_volumes or None,
+        volume_mounts=_mounts(state=True),
         resources=_resources(shape),
         security_context=container_security_context(),
         service_account_name=config.service_account(step.image),
@@ -236,7 +262,9 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
         # A failed step's last log line - the CLI's one-line `error: …` - becomes the node's message,
         # which the Argo UI and the Slack alert show.
         termination_message_policy="FallbackToLogsOnError",
-        labels={"coretelecoms.io/step": step.name},
+        # The image label is what the chart keys image references and service accounts on.
+        labels={"coretelecoms.io/step": step.name, IMAGE_LABEL: step.image},
+        synchronization=warehouse_mutex() if step.image in ("loader", "dbt") else None,
     )
 
 
@@ -250,27 +278,34 @@ def utility_container(
         command=["coretelecoms"],
         args=args,
         inputs=[Parameter(name=n) for n in inputs],
-        env=[Env(name="HOME", value=TMP), Env(name="CORETELECOMS_HOME", value=LOCAL_HOME), *(env or [])],
+        env=[
+            Env(name="HOME", value=TMP),
+            Env(name="CORETELECOMS_HOME", value=f"{TMP}/coretelecoms"),
+            *(env or []),
+        ],
         env_from=_env_from(config, None),
-        volumes=[EmptyDirVolume(name="tmp", mount_path=TMP)],
+        volume_mounts=_mounts(state=False),
         resources=_resources(UTILITY_SHAPE),
         security_context=container_security_context(),
         active_deadline_seconds=UTILITY_SHAPE.deadline_seconds,
         retry_strategy=RetryStrategy(
             limit=2,
             retry_policy=RetryPolicy.always,
+            expression=NOT_A_USAGE_ERROR,
             backoff=m.Backoff(duration="10s", factor=m.IntOrString(2), max_duration="2m"),
         ),
         termination_message_policy="FallbackToLogsOnError",
+        labels={IMAGE_LABEL: config.utility_image},
     )
 
 
-def slack_webhook_env(required: bool = True) -> SecretEnv:
-    """The webhook, by reference. Not required (a dev cluster without Slack): the secret is optional, so
-    the exit handler's pod starts without it; required, the pod cannot start until the secret exists."""
+def slack_webhook_env() -> SecretEnv:
+    """The webhook, by reference, optional: the pod always starts, and the command decides whether a
+    missing webhook is an error (CORETELECOMS_ALERTS_REQUIRED from the ConfigMap) - one clear line in the
+    exit handler's log instead of a pod stuck waiting for a secret."""
     return SecretEnv(
         name="CORETELECOMS_SLACK_WEBHOOK_URL",
         secret_name=SLACK_SECRET,
         secret_key=SLACK_WEBHOOK_KEY,
-        optional=not required,
+        optional=True,
     )

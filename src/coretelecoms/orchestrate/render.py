@@ -9,7 +9,8 @@ from pathlib import Path
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.orchestrate.config import WorkflowConfig
 
-HEADER = "# Rendered by `coretelecoms workflows render --out workflows/rendered`; do not edit by hand.\n"
+# The chart installs these files as they are, with its values set in a few fields (templates/workflows.yaml).
+HEADER = "# Rendered by `coretelecoms workflows render` from the Hera code; do not edit by hand.\n"
 
 
 @dataclass(frozen=True)
