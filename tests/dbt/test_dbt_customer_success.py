@@ -10,10 +10,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_raw import C1, C2, C3, C4, C5, DAY1, DAY2, DAY3, calls, delivery, load_day
+from dbt_raw import C1, C2, C3, C4, C5, DAY1, DAY2, DAY3, calls, delivery, forms, load_day
 from dbt_warehouse import complaints, make_settings, query, snapshot
 
-from coretelecoms.common.entities import CALL_LOGS
+from coretelecoms.common.entities import CALL_LOGS, WEB_FORMS
 from coretelecoms.transform import dbt_build
 
 CS_MARTS = ("backlog_daily", "customer_health_weekly", "data_quality_daily")
@@ -91,6 +91,11 @@ def later_repeat(built, tmp_path_factory):
         ("CL8", C5, 1005, "Payments", "Backlog", "2025-11-22 09:00:00", "2025-11-22 09:05:00", DAY3),
     )
     load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, day3, day=DAY3))
+    # WF2, in the backlog since DAY1 and not delivered on DAY2, comes back resolved on DAY3.
+    wf2 = forms(
+        ("WF2", C5, 1004, "Router Delivery", "Resolved", "2025-11-20 15:00:00", "2025-11-22 08:00:00", DAY3)
+    )
+    load_day(settings.duckdb_path, "web_form_requests", delivery(WEB_FORMS, wf2, day=DAY3))
     write_manifests(settings.duckdb_path, [
         manifest("call-logs", DAY1, 6, {"unparseable call_start_time": 2, "empty call ID": 1}),
         manifest("customers", DAY1, 6),
@@ -195,14 +200,38 @@ def test_data_quality_daily_reads_the_manifests(later_repeat):
     assert rows[("call-logs", DAY3)]["complaints_delivered"] == 2
 
 
+def test_incremental_status_history_closes_the_earlier_delivery(later_repeat):
+    """WF2's DAY1 row, stored before DAY3 existed, now ends at DAY3's re-delivery, a transition to Resolved."""
+    settings, _ = later_repeat
+    rows = query(
+        settings,
+        "select status_date, resolution_status, next_status_date, is_transition "
+        "from intermediate.int_complaint_status_history where source_complaint_id = 'WF2' order by status_date",
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        (DAY1, "Backlog", DAY3, True),
+        (DAY3, "Resolved", None, True),
+    ]
+    backlog = {
+        r["snapshot_date"]: r["open_complaints"]
+        for r in _rows(
+            settings, "backlog_daily", "channel = 'web_form' and complaint_category = 'Router Delivery'"
+        )
+    }
+    assert backlog == {DAY1: 1, DAY2: 1, DAY3: 0}
+
+
 def test_incremental_customer_success_marts_equal_a_full_rebuild(later_repeat, tmp_path):
     """The incremental build after DAY3 gives exactly what a full rebuild of the same RAW gives."""
     settings, _ = later_repeat
     assert {r["snapshot_date"] for r in _rows(settings, "backlog_daily")} == {DAY1, DAY2, DAY3}
     incremental = snapshot(settings, CS_MARTS)
+    history_sql = "select * from intermediate.int_complaint_status_history"
+    history = sorted(map(repr, query(settings, history_sql)))
     fresh = make_settings(tmp_path)
     shutil.copy(settings.duckdb_path, fresh.duckdb_path)
     result = dbt_build(fresh, full_refresh=True, select="+backlog_daily +customer_health_weekly +data_quality_daily",
                        progress=False)  # fmt: skip
     assert result.success
     assert snapshot(fresh, CS_MARTS) == incremental
+    assert sorted(map(repr, query(fresh, history_sql))) == history
