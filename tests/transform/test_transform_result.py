@@ -65,3 +65,10 @@ def test_dbt_message_line_drops_dbt_headers_and_truncates():
 
 def test_dbt_message_line_of_an_exception_without_text_names_its_type():
     assert dbt_message_line(RuntimeError()) == "RuntimeError"
+
+
+def test_a_failed_publish_hook_fails_the_build():
+    results = [_result("model", "m", "success"), _result("operation", "coretelecoms-on-run-end-0", "error", "boom")]
+    summary = summarise("local", results, elapsed_seconds=0.1)
+    assert summary.hooks_failed == 1 and not summary.success
+    assert summary.failures == ("hook coretelecoms-on-run-end-0: boom",)

@@ -26,6 +26,8 @@ class TransformResult:
     tests_warned: int = 0
     tests_failed: int = 0
     skipped: int = 0
+    # on-run-start/end hooks (preparing the build schema, publishing the marts) that failed.
+    hooks_failed: int = 0
     elapsed_seconds: float = 0.0
     # "raw.call_logs: never loaded" - a missing/empty/late RAW table; the build still ran.
     stale_sources: tuple[str, ...] = ()
@@ -36,7 +38,7 @@ class TransformResult:
 
     @property
     def success(self) -> bool:
-        return not (self.models_failed or self.tests_failed)
+        return not (self.models_failed or self.tests_failed or self.hooks_failed)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -78,7 +80,8 @@ def summarise(
 ) -> TransformResult:
     """Count dbt `RunResult`s (anything with `.status`, `.node.resource_type`, `.node.name`, `.message`)."""
     counts = dict.fromkeys(
-        ("models_passed", "models_failed", "tests_passed", "tests_warned", "tests_failed", "skipped"), 0
+        ("models_passed", "models_failed", "tests_passed", "tests_warned", "tests_failed", "skipped", "hooks_failed"),
+        0,
     )
     warnings: list[str] = []
     failures: list[str] = []
@@ -103,7 +106,10 @@ def summarise(
             else:
                 counts["tests_failed"] += 1
                 failures.append(f"{kind} {name}: {dbt_message_line(result.message) or status}")
-        # Other node kinds (hooks, operations) carry no count of their own.
+        elif kind == "operation" and status == "error":  # an on-run-start/end hook
+            counts["hooks_failed"] += 1
+            failures.append(f"hook {name}: {dbt_message_line(result.message) or status}")
+        # Other node kinds (hooks that passed) carry no count of their own.
     return TransformResult(
         target=target,
         elapsed_seconds=elapsed_seconds,

@@ -12,6 +12,7 @@ from typing import Any
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.settings import Settings
 from coretelecoms.transform.progress import DbtNodeReporter
+from coretelecoms.transform.resources import step_resources
 from coretelecoms.transform.result import TransformResult, dbt_message_line, summarise
 
 # Settings.warehouse -> the dbt target of dbt/profiles.yml.
@@ -131,7 +132,7 @@ def _check_freshness(runner: Any, common: list[str]) -> list[str]:
     stale = []
     for result in getattr(outcome.result, "results", None) or []:
         status = str(getattr(result.status, "value", result.status))
-        if status == "pass":
+        if status == "pass" or not hasattr(result.node, "source_name"):  # a project hook, not a source
             continue
         name = f"{result.node.source_name}.{result.node.name}"
         loaded = getattr(result, "max_loaded_at", None)
@@ -167,7 +168,15 @@ def _profile_env(settings: Settings) -> dict[str, str]:
     SNOWFLAKE_* are not repeated here: they are already environment variables, the same ones
     SnowflakeSettings reads.
     """
+    resources = step_resources()
+    limits = {
+        "CORETELECOMS_DBT_THREADS": str(resources.dbt_threads),
+        "CORETELECOMS_DUCKDB_THREADS": str(resources.cpus),
+    }
+    if resources.duckdb_memory_limit:
+        limits["CORETELECOMS_DUCKDB_MEMORY_LIMIT"] = resources.duckdb_memory_limit
     return {
+        **limits,
         "CORETELECOMS_HOME": str(settings.home),
         "CORETELECOMS_DUCKDB_PATH": str(settings.duckdb_path),
         # dbt's anonymous usage tracking tries to reach the internet; there is none here.

@@ -1,0 +1,122 @@
+{#-
+    Write-audit-publish (issue 11.4): `dbt build` writes the marts into the build schema
+    (var marts_build_schema), tests them there, and only a build without a failure publishes them
+    all at once into var marts_schema, the schema BI reads. A failed or killed build leaves the
+    published marts as they were, consistent with each other.
+
+    - on-run-start (`prepare_marts_build`): when the previous build did not publish (failed,
+      killed), the incremental marts of the build schema may hold an unaudited increment; they are
+      reset from the published ones, so every increment starts from an audited state.
+    - on-run-end (`publish_marts`): every model of the marts folder (whoever adds it), published
+      in one step - DuckDB: one transaction replacing each published table from the build;
+      Snowflake: one ALTER SCHEMA ... SWAP WITH (a single atomic DDL; Snowflake cannot hold several
+      DDL statements in one transaction, so per-table swaps would not be atomic together).
+
+    The state of the last build ('building' or 'published') is kept in <target schema>.marts_publication.
+-#}
+
+{% macro _wap_active() -%}
+    {#- Only commands that build models take part; `dbt test`, `compile`, `docs` leave the marts alone. -#}
+    {{ return(execute and flags.WHICH in ('build', 'run')
+              and var('marts_build_schema') != var('marts_schema')) }}
+{%- endmacro %}
+
+
+{#- The models of the marts folder, by identifier, with their materialization. -#}
+{% macro _mart_models() -%}
+    {%- set marts = [] -%}
+    {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.package_name == project_name
+            and node.fqn[1] == 'marts' and node.config.materialized != 'ephemeral' -%}
+        {%- do marts.append(node) -%}
+    {%- endfor -%}
+    {{ return(marts | sort(attribute='alias')) }}
+{%- endmacro %}
+
+
+{% macro _publication_table() -%}
+    {{ return(target.schema ~ '.marts_publication') }}
+{%- endmacro %}
+
+
+{% macro _relation_exists(database, schema, identifier) -%}
+    {{ return(adapter.get_relation(database=database, schema=schema, identifier=identifier) is not none) }}
+{%- endmacro %}
+
+
+{% macro prepare_marts_build() -%}
+    {%- if not coretelecoms._wap_active() -%}{{ return('') }}{%- endif -%}
+    {%- set state_table = coretelecoms._publication_table() -%}
+    {% do run_query('create schema if not exists ' ~ target.schema) %}
+    {% do run_query('create table if not exists ' ~ state_table ~ ' (state varchar, changed_at timestamp)') %}
+    {%- set states = run_query('select state from ' ~ state_table).columns[0].values() -%}
+    {%- if 'building' in states and not flags.FULL_REFRESH -%}
+        {%- for node in coretelecoms._mart_models() if node.config.materialized == 'incremental' -%}
+            {%- if coretelecoms._relation_exists(node.database, node.schema, node.alias)
+                and coretelecoms._relation_exists(node.database, var('marts_schema'), node.alias) -%}
+                {{ log("The last build did not publish: resetting " ~ node.schema ~ "." ~ node.alias
+                       ~ " from the published " ~ var('marts_schema') ~ "." ~ node.alias, info=true) }}
+                {% do run_query(coretelecoms.copy_table(node.database, var('marts_schema'), node.schema, node.alias)) %}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {% do run_query('delete from ' ~ state_table) %}
+    {% do run_query("insert into " ~ state_table ~ " values ('building', " ~ dbt.current_timestamp() ~ ")") %}
+    {% do adapter.commit() %}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#- `create or replace table <to>.<name> as select * from <from>.<name>`, fully qualified. -#}
+{% macro copy_table(database, from_schema, to_schema, identifier) -%}
+    {%- set source = api.Relation.create(database=database, schema=from_schema, identifier=identifier) -%}
+    {%- set target_relation = api.Relation.create(database=database, schema=to_schema, identifier=identifier) -%}
+    create or replace table {{ target_relation }} as select * from {{ source }}
+{%- endmacro %}
+
+
+{#- Publish only a build in which nothing failed (warnings are fine: they only count). -#}
+{% macro publish_marts(results) -%}
+    {%- if not coretelecoms._wap_active() -%}{{ return('') }}{%- endif -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error', 'skipped']) | list -%}
+    {%- if failed -%}
+        {{ log("Not publishing the marts: " ~ (failed | length) ~ " node(s) failed; "
+               ~ var('marts_schema') ~ " keeps the last published build", info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('publish_marts', 'coretelecoms')()) }}
+{%- endmacro %}
+
+
+{#- DuckDB: one transaction (returned as the hook's SQL, which dbt runs outside its own transaction). -#}
+{% macro duckdb__publish_marts() -%}
+    {%- set published = var('marts_schema') -%}
+    {%- set statements = ['begin transaction', 'create schema if not exists ' ~ published] -%}
+    {%- for node in coretelecoms._mart_models()
+            if coretelecoms._relation_exists(node.database, node.schema, node.alias) -%}
+        {%- do statements.append(coretelecoms.copy_table(node.database, node.schema, published, node.alias)) -%}
+    {%- endfor -%}
+    {%- do statements.append('delete from ' ~ coretelecoms._publication_table()) -%}
+    {%- do statements.append("insert into " ~ coretelecoms._publication_table()
+                             ~ " values ('published', " ~ dbt.current_timestamp() ~ ")") -%}
+    {%- do statements.append('commit') -%}
+    {{ return(statements | join(';\n') ~ ';') }}
+{%- endmacro %}
+
+
+{#-
+    Snowflake: the build schema and the published one swap names in one atomic DDL. The build
+    schema then holds the previous marts, which the next build replaces (and whose incremental
+    models it brings up to date: fct_complaints rewrites every complaint that differs).
+-#}
+{% macro default__publish_marts() -%}
+    {%- set database = target.database -%}
+    {% do run_query('create schema if not exists ' ~ database ~ '.' ~ var('marts_schema')) %}
+    {% do run_query('alter schema ' ~ database ~ '.' ~ var('marts_build_schema')
+                    ~ ' swap with ' ~ database ~ '.' ~ var('marts_schema')) %}
+    {% do run_query('delete from ' ~ coretelecoms._publication_table()) %}
+    {% do run_query("insert into " ~ coretelecoms._publication_table()
+                    ~ " values ('published', " ~ dbt.current_timestamp() ~ ")") %}
+    {% do adapter.commit() %}
+    {{ return('') }}
+{%- endmacro %}
