@@ -10,7 +10,22 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_raw import C1, C2, C3, C4, C5, DAY1, DAY2, DAY3, calls, delivery, forms, load_day
+from dbt_raw import (
+    C1,
+    C2,
+    C3,
+    C4,
+    C5,
+    DAY1,
+    DAY2,
+    DAY3,
+    base_raw,
+    calls,
+    delivery,
+    forms,
+    load_day,
+    write_raw,
+)
 from dbt_warehouse import complaints, make_settings, query, snapshot
 
 from coretelecoms.common.entities import CALL_LOGS, WEB_FORMS
@@ -235,3 +250,22 @@ def test_incremental_customer_success_marts_equal_a_full_rebuild(later_repeat, t
     assert result.success
     assert snapshot(fresh, CS_MARTS) == incremental
     assert sorted(map(repr, query(fresh, history_sql))) == history
+
+
+def test_marts_built_before_any_complaint_fill_in_once_complaints_arrive(tmp_path):
+    """A first build on an empty RAW leaves empty incremental tables; the next build must not stay empty."""
+    settings = make_settings(tmp_path)
+    raw = base_raw()
+    write_raw(settings.duckdb_path, {name: table.slice(0, 0) for name, table in raw.items()})
+    assert dbt_build(settings, progress=False).success
+    assert query(settings, "select count(*) as n from intermediate.int_complaint_status_history") == [
+        {"n": 0}
+    ]
+
+    write_raw(settings.duckdb_path, raw)
+    assert dbt_build(settings, progress=False).success
+
+    [history] = query(settings, "select count(*) as n from intermediate.int_complaint_status_history")
+    assert history["n"] == 14  # 11 complaints, of which CL3, SM2 and WF1 were delivered on both days
+    assert {r["snapshot_date"] for r in _rows(settings, "backlog_daily")} == {DAY1, DAY2}
+    assert _rows(settings, "customer_health_weekly")

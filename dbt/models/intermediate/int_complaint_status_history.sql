@@ -35,7 +35,10 @@ touched as (
 
     select distinct channel, source_complaint_id
     from all_deliveries
-    where _loaded_at > (select max(_loaded_at) from {{ this }})
+    -- An empty table (built before any complaint arrived) reflects no load at all.
+    where _loaded_at > (
+        select coalesce(max(_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
+    )
 
 ),
 
