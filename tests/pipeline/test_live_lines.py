@@ -126,3 +126,22 @@ def test_run_in_a_terminal_is_calm_and_in_a_pod_stays_json(tmp_path):
     assert any(r.get("event") == "dbt_node" for r in records) and any(
         "step load" in r.get("msg", "") for r in records
     )
+
+
+@pytest.mark.slow
+def test_demo_ends_with_a_summary_the_report_and_a_query_hint_that_works(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    demo = subprocess.run([sys.executable, "-m", "coretelecoms", "demo", "--days", "1"], capture_output=True,
+                          text=True, env={**env, "CORETELECOMS_HOME": str(home)}, timeout=900)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    lines = dict(line.split(maxsplit=1) for line in demo.stdout.splitlines()[-4:])
+    assert set(lines) == {"lake", "warehouse", "report", "query"}, demo.stdout
+    report = Path(lines["report"])
+    assert report == home / "report" / "index.html" and report.stat().st_size > 1000
+    assert "<html" in report.read_text(encoding="utf-8").lower()
+    assert "customers" in demo.stdout and "loaded" in demo.stdout and "fct_complaints" in demo.stdout
+    assert lines["query"].startswith("python -c ")
+    hint = lines["query"].removeprefix("python -c ").strip('"')
+    query = subprocess.run([sys.executable, "-c", hint], capture_output=True, text=True, timeout=120)
+    assert query.returncode == 0 and "complaints" in query.stdout, query.stderr

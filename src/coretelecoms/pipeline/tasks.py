@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,7 +41,6 @@ class StepRun:
     flags: frozenset[str] = frozenset()  # names of the registry flags switched on
     rows_done: RowsDone | None = None
     dbt_events: DbtEvents | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def new_run_id() -> str:
@@ -50,7 +49,12 @@ def new_run_id() -> str:
 
 
 def extract(
-    entity: str, day: date, settings: Settings, *, run_id: str, rows_done: RowsDone | None = None,
+    entity: str,
+    day: date,
+    settings: Settings,
+    *,
+    run_id: str,
+    rows_done: RowsDone | None = None,
     accept_shrink: bool = False,
 ) -> ExtractSummary:
     """Extract `entity`'s source for `day` into the lake (raw/ and quarantine/), published atomically."""
