@@ -6,7 +6,8 @@
 
     - on-run-start (`prepare_marts_build`): when the previous build did not publish (failed,
       killed), the incremental marts of the build schema may hold an unaudited increment; they are
-      reset from the published ones, so every increment starts from an audited state.
+      reset from the published ones (incremental models elsewhere, which have no published copy,
+      are dropped and rebuilt whole), so every increment starts from an audited state.
     - on-run-end (`publish_marts`): every model of the marts folder (whoever adds it), published
       in one step - DuckDB: one transaction replacing each published table from the build;
       Snowflake: one ALTER SCHEMA ... SWAP WITH (a single atomic DDL; Snowflake cannot hold several
@@ -57,6 +58,16 @@
                 {{ log("The last build did not publish: resetting " ~ node.schema ~ "." ~ node.alias
                        ~ " from the published " ~ var('marts_schema') ~ "." ~ node.alias, info=true) }}
                 {% do run_query(coretelecoms.copy_table(node.database, var('marts_schema'), node.schema, node.alias)) %}
+            {%- endif -%}
+        {%- endfor -%}
+        {#- Incremental models outside the marts have no published copy: rebuilt whole once. -#}
+        {%- for node in graph.nodes.values()
+                if node.resource_type == 'model' and node.package_name == project_name
+                and node.fqn[1] != 'marts' and node.config.materialized == 'incremental' -%}
+            {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if relation is not none -%}
+                {{ log("The last build did not publish: dropping " ~ relation ~ " to rebuild it whole", info=true) }}
+                {% do adapter.drop_relation(relation) %}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
