@@ -11,7 +11,8 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -111,6 +112,23 @@ class LiveLines:
         self.console.print(f"[green]✓[/green] {describe(outcome.summary)}  [dim]{outcome.seconds:.1f}s[/dim]")
         for line in problems_of(outcome.summary):
             self.console.print(f"    [yellow]{line}[/yellow]")
+
+
+def watch_one(
+    step: Step,
+    run: StepRun,
+    call: Callable[[StepRun], Any],
+    *,
+    verbose: bool = False,
+    console: Console | None = None,
+) -> Any:
+    """One step on a live line (a step command in a terminal): `call(run)`, then its outcome line."""
+    with LiveLines(1, verbose=verbose, console=console) as lines:
+        started = time.perf_counter()
+        with lines.running(step, run) as watched:
+            summary = call(watched)
+        lines.finished(StepOutcome(step, run.day, time.perf_counter() - started, summary))
+    return summary
 
 
 def problems_of(summary: object) -> list[str]:

@@ -145,3 +145,21 @@ def test_demo_ends_with_a_summary_the_report_and_a_query_hint_that_works(tmp_pat
     hint = lines["query"].removeprefix("python -c ").strip('"')
     query = subprocess.run([sys.executable, "-c", hint], capture_output=True, text=True, timeout=120)
     assert query.returncode == 0 and "complaints" in query.stdout, query.stderr
+
+
+def test_a_step_command_in_a_terminal_gets_one_line_too(tmp_path):
+    from coretelecoms.live_lines import watch_one
+    from coretelecoms.pipeline.steps import find_step
+    from coretelecoms.pipeline.tasks import StepRun
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system=None)
+    transform = _fake(find_step("transform"))
+    run = StepRun(settings=Settings(home=tmp_path), run_id="t")
+    result = watch_one(transform, run, transform.run, console=console)
+    screen = [line for line in _screen(out.getvalue()) if line]
+    assert result.tests_warned == 1
+    assert [line for line in screen if line.startswith("✓")] == [
+        next(line for line in screen if line.startswith("✓ transform on local: 1 models"))
+    ]
+    assert "    warn: accepted_values_x" in screen

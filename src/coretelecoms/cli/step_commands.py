@@ -11,7 +11,7 @@ import click
 from coretelecoms.cli.options import ISO_DATE, SUMMARY_FILE, emit, run_id_of, settings_of
 from coretelecoms.common.entities import ENTITIES
 from coretelecoms.pipeline import tasks
-from coretelecoms.pipeline.steps import FULL_REFRESH
+from coretelecoms.pipeline.steps import FULL_REFRESH, find_step
 
 log = logging.getLogger("coretelecoms")
 
@@ -68,17 +68,30 @@ def load(ctx: click.Context, day: date, as_json: bool, summary_file: Path | None
 @click.option(
     "--target", default=None, help="dbt target (default: follows CORETELECOMS_WAREHOUSE: local or snowflake)."
 )
+@click.option("--verbose", "-v", is_flag=True, help="In a terminal, show every dbt node (not only problems).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
 @SUMMARY_FILE
 @click.pass_context
 def transform(
-    ctx: click.Context, full_refresh: bool, select: str | None, target: str | None, as_json: bool,
-    summary_file: Path | None,
+    ctx: click.Context, full_refresh: bool, select: str | None, target: str | None, verbose: bool,
+    as_json: bool, summary_file: Path | None,
 ):  # fmt: skip
     """Run `dbt build` (staging → intermediate → marts, with tests) on the configured warehouse."""
     from coretelecoms.terminal import describe
 
-    result = tasks.transform(settings_of(ctx), full_refresh=full_refresh, select=select, target=target)
-    log.info(describe(result))
+    settings = settings_of(ctx)
+
+    def build(run: tasks.StepRun):
+        return tasks.transform(settings, full_refresh=full_refresh, select=select, target=target,
+                               dbt_events=run.dbt_events)  # fmt: skip
+
+    run = tasks.StepRun(settings=settings, run_id=run_id_of(ctx))
+    if ctx.find_root().obj.get("terminal") and not verbose:  # one live line, then the outcome
+        from coretelecoms.live_lines import watch_one
+
+        result = watch_one(find_step("transform"), run, build)
+    else:  # dbt's node lines (JSON in a pod), then the outcome as a log line
+        result = build(run)
+        log.info(describe(result))
     emit(result, as_json, summary_file)
     return result

@@ -107,6 +107,8 @@ class Step:
     def args(self) -> tuple[str, ...]:
         """The CLI arguments with DATE_SLOT where the run date goes (per-date steps only)."""
         dated = ("--date", DATE_SLOT) if self.per_date else ()
+        # A per-date step prints its JSON summary into the pod's log (the extracts also keep it as an output);
+        # dbt's build reports node by node instead.
         summary = ("--json",) if self.emits_summary or self.per_date else ()
         return (*self.command, *dated, *summary)
 
