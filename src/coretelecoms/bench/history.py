@@ -120,6 +120,11 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
             figures.steps[name] = StepFigures(
                 round(run.seconds, 2), mb(run.peak_rss), _rows(name, run), round(run.cpu_seconds, 2)
             )
+            if echo:  # each step as it ends: a real-volume day is long, and a stopped run keeps its steps
+                step = figures.steps[name]
+                echo(
+                    f"  {day} {name}: {step.seconds:.1f} s, {step.peak_rss_mb:.0f} MB, {step.cpu_seconds:.1f} cpu-s"
+                )
         results.append(figures)
         if echo:
             echo(format_day(figures))
