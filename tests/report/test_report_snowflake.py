@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from dbt_raw import EXPECTED_COMPLAINTS, base_raw
-from local_servers import FAKESNOW, serve
-from test_dbt_snowflake import DATABASE, NO_UNIT_TESTS, _write_raw
+from local_servers import serve
+from test_dbt_snowflake import DATABASE, FAKESNOW_WITH_SHIM, NO_UNIT_TESTS, _write_raw
 
 from coretelecoms.report import write_report
 from coretelecoms.settings import Settings
@@ -16,7 +16,8 @@ from coretelecoms.transform import dbt_build
 
 @pytest.fixture(scope="module")
 def fakesnow_port(tmp_path_factory) -> Iterator[int]:
-    with serve(FAKESNOW, log=tmp_path_factory.mktemp("fakesnow") / "server.log") as port:
+    """fakesnow with the dbt tests' shim (schema swap, temporary objects): how the marts get published there."""
+    with serve(FAKESNOW_WITH_SHIM, log=tmp_path_factory.mktemp("fakesnow") / "server.log") as port:
         yield port
 
 
