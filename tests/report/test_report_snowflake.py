@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from dbt_raw import EXPECTED_COMPLAINTS, base_raw
-from local_servers import serve
 from test_dbt_snowflake import DATABASE, FAKESNOW_WITH_SHIM, NO_UNIT_TESTS, _write_raw
 
 from coretelecoms.report import write_report
 from coretelecoms.settings import Settings
 from coretelecoms.transform import dbt_build
+from local_servers import serve
 
 
 @pytest.fixture(scope="module")
