@@ -96,10 +96,12 @@ def row_progress(description: str, total: int | None = None) -> Iterator[Callabl
 
 def describe(summary: object) -> str:
     """A step's outcome as one line a person reads (the JSON summary is for machines)."""
-    from coretelecoms.extract.engine import ExtractSummary
     from coretelecoms.load.common import LoadSummary
 
-    if isinstance(summary, ExtractSummary):
+    # Not imported here: the extract engine needs numpy, which the loader and dbt images do not carry. A
+    # summary can only be an ExtractSummary if the engine that made it is loaded already.
+    engine = sys.modules.get("coretelecoms.extract.engine")
+    if engine is not None and isinstance(summary, engine.ExtractSummary):
         line = (
             f"extract {summary.entity} {summary.date}: read {summary.rows_read:,}, "
             f"written {summary.rows_written:,}, quarantined {summary.rows_quarantined:,}"

@@ -61,7 +61,9 @@ def test_main_builds_and_pushes_every_image_tagged_with_the_commit():
     assert images["permissions"]["id-token"] == "write"
     assert sorted(images["strategy"]["matrix"]["image"]) == sorted(IMAGES)
     build = next(s for s in images["steps"] if s.get("uses", "").startswith("docker/build-push-action"))
-    assert build["with"]["file"] == "images/${{ matrix.image }}/Dockerfile"
+    assert build["with"]["file"] == "images/Dockerfile"
+    assert build["with"]["target"] == "${{ matrix.image == 'dbt' && 'dbt' || 'step' }}"
+    assert "IMAGE=${{ matrix.image }}" in build["with"]["build-args"]
     assert build["with"]["context"] == "."
     assert build["with"]["tags"].endswith(":${{ github.sha }}")
     assert build["with"]["push"] is True

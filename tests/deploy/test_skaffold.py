@@ -64,15 +64,19 @@ def _substitute(templates: dict[str, str], built: dict[str, tuple[str, str, str]
     return values
 
 
-def test_one_artifact_per_dockerfile_with_the_repo_root_as_context():
-    dockerfiles = {p.parent.name for p in REPO.glob("images/*/Dockerfile")}
-    assert dockerfiles == set(IMAGES)
-    assert set(ARTIFACTS) == {f"coretelecoms-{name}" for name in dockerfiles}
-    for name in dockerfiles:
+def test_one_artifact_per_image_from_the_one_dockerfile_with_the_repo_root_as_context():
+    import tomllib
+
+    described = tomllib.loads((REPO / "images" / "images.toml").read_text())
+    assert set(described) == set(IMAGES)
+    assert set(ARTIFACTS) == {f"coretelecoms-{name}" for name in IMAGES}
+    for name, spec in described.items():
         artifact = ARTIFACTS[f"coretelecoms-{name}"]
         assert artifact["context"] == "."
-        assert artifact["docker"]["dockerfile"] == f"images/{name}/Dockerfile"
-        assert set(artifact["docker"]["buildArgs"]) == {"REVISION", "SOURCE"}
+        assert artifact["docker"]["dockerfile"] == "images/Dockerfile"
+        assert artifact["docker"]["target"] == spec["target"]
+        assert set(artifact["docker"]["buildArgs"]) == {"IMAGE", "REVISION", "SOURCE"}
+        assert artifact["docker"]["buildArgs"]["IMAGE"] == name
 
 
 @pytest.mark.parametrize("profile", [None, "kind", "prod"])

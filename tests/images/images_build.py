@@ -24,14 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Built once and kept, so a second run reuses it (and docker's layer cache with it).
 BASE_TAG = "coretelecoms-test-base:bookworm"
 TEST_TAG = "coretelecoms-{name}:test"
-# Extras per image, exactly as the Dockerfiles install them; the wheelhouse holds their union.
-IMAGE_EXTRAS = {
-    "extract-files": (),
-    "extract-sheets": ("sheets",),
-    "extract-postgres": (),
-    "loader": ("snowflake",),
-    "dbt": ("dbt",),
-}
+# What each image is (extras, Dockerfile target, why): images/images.toml, which the Dockerfile reads too.
+IMAGES_TOML = tomllib.loads((REPO / "images" / "images.toml").read_text())
 # What the Dockerfiles install besides the requirements: pip's pin, and the build backend of `pip install .`.
 BUILD_TOOLS = ("pip==26.3", "setuptools>=68", "wheel")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coretelecoms-tests"
@@ -116,10 +110,13 @@ def base_image() -> str:
     return BASE_TAG
 
 
-def requirements(extras: tuple[str, ...]) -> list[str]:
-    """The requirement lines the Dockerfiles derive from pyproject.toml for these extras."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return [*project["dependencies"], *(d for e in extras for d in project["optional-dependencies"][e])]
+def requirements(image: str) -> list[str]:
+    """The requirement lines the Dockerfile installs for an image (images/requirements.py prints them)."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "images" / "requirements.py"), image],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return result.stdout.split()
 
 
 def _normalise(name: str) -> str:
@@ -131,7 +128,7 @@ def build_wheelhouse() -> Path:
 
     Keyed by pyproject.toml and the build tools, so it is reused until the dependencies change.
     """
-    union = sorted({r for extras in IMAGE_EXTRAS.values() for r in requirements(extras)} | set(BUILD_TOOLS))
+    union = sorted({r for image in IMAGES_TOML for r in requirements(image)} | set(BUILD_TOOLS))
     key = hashlib.sha256("\n".join(union).encode()).hexdigest()[:16]
     house = CACHE / f"wheelhouse-{key}"
     if (house / ".complete").exists():
@@ -214,7 +211,9 @@ class Built:
 def build_image(name: str, base: str, index_url: str | None) -> Built:
     """`docker build` one image from the repository root, as CI and skaffold do."""
     commit = revision()
-    args = ["build", "--file", f"images/{name}/Dockerfile", "--tag", TEST_TAG.format(name=name)]
+    target = IMAGES_TOML[name]["target"]
+    args = ["build", "--file", "images/Dockerfile", "--target", target, "--tag", TEST_TAG.format(name=name)]
+    args += ["--build-arg", f"IMAGE={name}"]
     args += ["--build-arg", f"REVISION={commit}", "--build-arg", "SOURCE=file://" + str(REPO)]
     if base:
         args += ["--build-arg", f"BASE_IMAGE={base}"]
@@ -262,3 +261,55 @@ def run_in(
     if entrypoint:
         options += ["--entrypoint", entrypoint]
     return docker("run", "--rm", *options, tag, *args, timeout=timeout, check=False)
+
+
+# ------------------------------------------------------------------ what an image's steps import
+
+
+def step_entries(step) -> list[str]:
+    """What a registry step's pod runs, as `module:function` entries for the import probe: its CLI command,
+    its step function, and the modules the step looks up by name, which no analysis follows: an extract's
+    source module (extract/sources.py) and the loader's warehouse modules (load/warehouses.py)."""
+    import functools
+
+    run = step.run
+    function = run.func if isinstance(run, functools.partial) else run
+    # The pod runs the step's CLI command (which reports through terminal.py, parses options, …), the
+    # command calls the step function; both, so a driver imported on either path counts.
+    entries = [*command_entries(" ".join(step.command)), f"{function.__module__}:{function.__name__}"]
+    if isinstance(run, functools.partial) and step.command[0] == "extract":
+        from coretelecoms.extract.sources import SOURCES
+
+        entries.append(SOURCES[run.args[0]].opener)
+    if step.command[0] == "load":  # either warehouse, whichever the run's target names
+        from coretelecoms.load.warehouses import WAREHOUSES
+
+        entries += [f"{module}:{fn}" for module in WAREHOUSES.values() for fn in ("config_from", "load_day")]
+    return entries
+
+
+def command_entries(words: str) -> list[str]:
+    """A CLI command an image runs besides its steps (images.toml `runs`, e.g. 'workflows notify')."""
+    from coretelecoms.cli import cli
+
+    command = cli
+    for word in words.split():
+        if not hasattr(command, "commands"):
+            break  # the rest are the command's arguments (`extract customers`)
+        command = command.commands[word]
+    return [f"{command.callback.__module__}:{command.callback.__name__}"]
+
+
+# What a step may import but a pod never needs, with the reason: not installed in any image.
+OPTIONAL_IMPORTS = {
+    "pgserver": "the embedded PostgreSQL of the local defaults; a pod is always given CORETELECOMS_POSTGRES_DSN",
+}
+
+
+def probe_request(image: str) -> tuple[dict, dict[str, str]]:
+    """The import probe's request for an image: its steps' and extra commands' entries, and what may be missing."""
+    from coretelecoms.pipeline.steps import STEPS
+
+    entries = [e for step in STEPS if step.image == image for e in step_entries(step)]
+    entries += [e for words in IMAGES_TOML[image].get("runs", []) for e in command_entries(words)]
+    return {"entries": sorted(set(entries)), "optional": sorted(OPTIONAL_IMPORTS)}, OPTIONAL_IMPORTS

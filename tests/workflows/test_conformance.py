@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,18 @@ RENDERED = Path(__file__).resolve().parents[2] / "charts" / "coretelecoms" / "wo
 DAY = "2025-11-20"
 UI = "https://argo.example.test"
 # Lineage columns: they record when and by which run a row was loaded, so they differ between any two runs.
-VOLATILE = {"_loaded_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at"}
+VOLATILE = {"_loaded_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at", "source_loaded_at",
+            "published_at"}  # fmt: skip
+
+
+@pytest.fixture
+def homes():
+    """A folder for the homes whose embedded PostgreSQL runs as its own user: outside pytest's
+    /tmp/pytest-of-root, which every concurrent pytest session resets to 0700 (pgserver then loses its data
+    directory mid-test: "could not open pg_control: Permission denied")."""
+    with tempfile.TemporaryDirectory(prefix="coretelecoms-argo-") as folder:
+        Path(folder).chmod(0o755)
+        yield Path(folder)
 
 
 def _clean_env() -> dict[str, str]:
@@ -57,8 +69,11 @@ def _dev_templates(**changes) -> dict[str, dict]:
 
 
 def _home_with_sources(home: Path) -> Path:
-    """One day of generated sources (same seed, same bytes) in a fresh home with its embedded PostgreSQL."""
-    _cli(home, "sources", "generate", "--start", DAY, "--days", "1", "--scale", "0.3")
+    """One day of generated sources (same seed, same bytes) in a fresh home with its embedded PostgreSQL.
+
+    Scale 1 (since the simulator's scale is real/500): smaller days hold a handful of social-media rows,
+    where two messy ones pass the extractor's quarantine-share limit and fail the step."""
+    _cli(home, "sources", "generate", "--start", DAY, "--days", "1", "--scale", "1")
     return home
 
 
@@ -94,11 +109,11 @@ def _local_argo(home: Path, workdir: Path, templates: dict[str, dict] | None = N
 
 # 25-40 s each here (three dbt builds): marked so `-m "not slow"` stays quick; CI runs them.
 @pytest.mark.slow
-def test_rendered_daily_reproduces_coretelecoms_run(tmp_path):
-    reference = _home_with_sources(tmp_path / "run")
+def test_rendered_daily_reproduces_coretelecoms_run(tmp_path, homes):
+    reference = _home_with_sources(homes / "run")
     _cli(reference, "run", "--date", DAY)
 
-    argo_home = _home_with_sources(tmp_path / "argo")
+    argo_home = _home_with_sources(homes / "argo")
     argo = _local_argo(argo_home, tmp_path / "pods")
     run = argo.run(
         "coretelecoms-daily", {"run-date": DAY, "target": "duckdb"}, name="coretelecoms-daily-x7k2p"
@@ -146,9 +161,9 @@ def test_rendered_daily_reproduces_coretelecoms_run(tmp_path):
     assert _marts(argo_home / "warehouse.duckdb") == theirs
 
 
-def test_failed_step_fires_the_exit_handler(tmp_path, http_sink):
+def test_failed_step_fires_the_exit_handler(tmp_path, homes, http_sink):
     url, received = http_sink.url, http_sink.received
-    home = _home_with_sources(tmp_path / "argo")
+    home = _home_with_sources(homes / "argo")
     # One source file missing for the day: only that extract fails; the others finish, load never starts.
     (home / "sources" / "bucket" / "call logs" / f"call_logs_day_{DAY}.csv").unlink()
     argo = _local_argo(home, tmp_path / "pods", secrets={"coretelecoms-slack": {"webhook-url": url}})
@@ -182,19 +197,19 @@ def test_failed_step_fires_the_exit_handler(tmp_path, http_sink):
 
 
 @pytest.mark.slow
-def test_rendered_backfill_matches_a_local_range_run(tmp_path):
+def test_rendered_backfill_matches_a_local_range_run(tmp_path, homes):
     """The backfill runs the daily `day` DAG per date (templateRef, withParam over `workflows dates`),
     then dbt once; the marts equal `coretelecoms run --start --end`, which builds after every date."""
     start, end = "2025-11-20", "2025-11-21"
 
     def home(path: Path) -> Path:
-        _cli(path, "sources", "generate", "--start", start, "--days", "2", "--scale", "0.2")
+        _cli(path, "sources", "generate", "--start", start, "--days", "2", "--scale", "1")
         return path
 
-    reference = home(tmp_path / "run")
+    reference = home(homes / "run")
     _cli(reference, "run", "--start", start, "--end", end)
 
-    argo_home = home(tmp_path / "argo")
+    argo_home = home(homes / "argo")
     run = _local_argo(argo_home, tmp_path / "pods").run(
         "coretelecoms-backfill", {"start-date": start, "end-date": end, "target": "duckdb"}
     )
@@ -211,13 +226,13 @@ def test_rendered_backfill_matches_a_local_range_run(tmp_path):
     assert _marts(argo_home / "warehouse.duckdb") == _marts(reference / "warehouse.duckdb")
 
 
-def test_dev_render_runs_on_duckdb_by_default_and_skips_the_alert_without_slack(tmp_path):
+def test_dev_render_runs_on_duckdb_by_default_and_skips_the_alert_without_slack(tmp_path, homes):
     """What the kind values render (default target duckdb, shared state claim, CORETELECOMS_ALERTS_REQUIRED
     false in the ConfigMap), run with no parameters and no coretelecoms-slack secret: every step gets
     CORETELECOMS_WAREHOUSE=duckdb, and the failed run's exit handler logs the skipped alert and succeeds.
     The same manifests with alerts required (production's ConfigMap) fail the exit handler, saying why."""
     dev_templates = _dev_templates(default_target="duckdb")
-    home = _home_with_sources(tmp_path / "argo")
+    home = _home_with_sources(homes / "argo")
     (home / "sources" / "bucket" / "call logs" / f"call_logs_day_{DAY}.csv").unlink()
     no_slack = {"absent_secrets": {"coretelecoms-slack"}}
     optional = {"coretelecoms-env": {"CORETELECOMS_ARGO_UI_URL": UI, "CORETELECOMS_ALERTS_REQUIRED": "false"}}

@@ -579,3 +579,36 @@ def test_render_command_takes_the_settings_from_flags_and_environment(tmp_path, 
         workflows, ["render", "--out", str(tmp_path / "x"), "--default-target", "duckdb"]
     )
     assert refused.exit_code == 2 and "state claim" in refused.output
+
+
+def test_pod_facts_come_from_the_registry_not_from_image_names():
+    """Shape, credentials, the warehouse lock, cadence and flags are the registry's facts: a step with an
+    image name nothing knows still gets exactly what its entry says."""
+    from coretelecoms.orchestrate import credentials, pods
+    from coretelecoms.pipeline.steps import Credential, Shape, find_step
+
+    archive = replace(find_step("load"), name="load-archive", image="archiver", shape=Shape.SMALL,
+                      credentials=frozenset({Credential.SNOWFLAKE, Credential.POSTGRES}))  # fmt: skip
+    rebuild = replace(find_step("transform"), name="rebuild", image="dbt-next", depends=("load-archive",))
+    body = build_daily(WorkflowConfig(), (*STEPS, archive, rebuild)).to_dict()
+    templates = _templates(body)
+    small = templates["load-archive"]
+    assert small["container"]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}
+    }  # fmt: skip
+    assert small["serviceAccountName"] == "archiver" and small["activeDeadlineSeconds"] == 1800
+    assert small["synchronization"]["mutexes"][0]["name"].startswith("coretelecoms-warehouse-")
+    refs = {v["valueFrom"]["secretKeyRef"]["name"] for v in small["container"]["env"] if "valueFrom" in v}
+    assert refs == {"coretelecoms-postgres", "coretelecoms-snowflake-archiver"}
+    assert [p["name"] for p in small["inputs"]["parameters"]] == ["run-date", "target"]  # per date
+    # A once-step with the registry's flag: no run date, the flag as input and as its variable.
+    once = templates["rebuild"]
+    assert [p["name"] for p in once["inputs"]["parameters"]] == ["target", "full-refresh"]
+    env = {v["name"]: v.get("value") for v in once["container"]["env"]}
+    assert env["DBT_FULL_REFRESH"] == "{{inputs.parameters.full-refresh}}"
+    main = {t["name"]: t for t in templates["main"]["dag"]["tasks"]}
+    assert main["rebuild"]["depends"] == "day"
+    # And no module that shapes pods names an image.
+    for module in (pods, credentials):
+        source = Path(module.__file__).read_text()
+        assert not [i for i in IMAGES if f'"{i}"' in source], module.__name__

@@ -21,13 +21,14 @@ from coretelecoms.orchestrate.daily import (
     TTL,
     check_target_task,
     exit_handler,
-    full_refresh_parameter,
+    flag_parameters,
+    flag_values,
     metadata,
     once_tasks,
     split_steps,
     target_parameter,
 )
-from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET
+from coretelecoms.orchestrate.pods import RUN_DATE, TARGET
 from coretelecoms.pipeline.steps import STEPS, Step
 
 START = "start-date"
@@ -56,7 +57,7 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
             _date_parameter(START, "First"),
             _date_parameter(END, "Last"),
             target_parameter(config),
-            full_refresh_parameter(),
+            *flag_parameters(steps),
         ],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
@@ -110,10 +111,7 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
                 per_date,
                 once,
                 {s.name: m.TemplateRef(name=DAILY, template=s.name) for s in once},
-                {
-                    TARGET: f"{{{{workflow.parameters.{TARGET}}}}}",
-                    FULL_REFRESH: f"{{{{workflow.parameters.{FULL_REFRESH}}}}}",
-                },
+                {TARGET: f"{{{{workflow.parameters.{TARGET}}}}}", **flag_values(steps)},
             )
         exit_handler(
             f"{{{{workflow.parameters.{START}}}}} to {{{{workflow.parameters.{END}}}}}, "

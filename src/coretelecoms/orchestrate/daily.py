@@ -14,7 +14,7 @@ from coretelecoms.orchestrate.config import (
     VERSION_LABEL,
     WorkflowConfig,
 )
-from coretelecoms.orchestrate.pods import FULL_REFRESH, RUN_DATE, TARGET
+from coretelecoms.orchestrate.pods import RUN_DATE, TARGET
 from coretelecoms.pipeline.steps import STEPS, Step, in_dependency_order
 
 YESTERDAY = "yesterday"
@@ -109,23 +109,31 @@ def check_target_task(template) -> Task:
     )
 
 
-def full_refresh_parameter() -> Parameter:
-    return Parameter(
-        name=FULL_REFRESH,
-        value="false",
-        enum=["false", "true"],
-        description=(
-            "true rebuilds dbt's incremental models (fct_complaints) from scratch; "
-            "false adds only what was loaded since the last build."
-        ),
-    )
+def flag_parameters(steps: tuple[Step, ...] = STEPS) -> list[Parameter]:
+    """One "true"/"false" parameter per flag of the registry's steps - the options `coretelecoms run` has."""
+    flags = dict.fromkeys(flag for step in steps for flag in step.flags)
+    return [
+        Parameter(
+            name=flag.name,
+            value="false",
+            enum=["false", "true"],
+            description=f"{flag.help} true switches it on (default false).",
+        )
+        for flag in flags
+    ]
+
+
+def flag_values(steps: tuple[Step, ...] = STEPS) -> dict[str, str]:
+    """Each flag parameter passed on as it is (to the once-steps' tasks)."""
+    names = dict.fromkeys(flag.name for step in steps for flag in step.flags)
+    return {name: f"{{{{workflow.parameters.{name}}}}}" for name in names}
 
 
 def split_steps(steps: tuple[Step, ...] = STEPS) -> tuple[list[Step], list[Step]]:
     """The registry's steps in dependency order: those run per date, then those run once over everything."""
     ordered = in_dependency_order(steps)
-    per_date = [s for s in ordered if pods.takes_date(s)]
-    once = [s for s in ordered if not pods.takes_date(s)]
+    per_date = [s for s in ordered if s.per_date]
+    once = [s for s in ordered if not s.per_date]
     once_names = {s.name for s in once}
     for step in per_date:
         if once_names & set(step.depends):
@@ -249,7 +257,7 @@ def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = 
             run_date_parameter(),
             timezone_parameter(config),
             target_parameter(config),
-            full_refresh_parameter(),
+            *flag_parameters(steps),
         ],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
@@ -280,10 +288,7 @@ def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = 
                 per_date,
                 once,
                 containers,
-                {
-                    TARGET: f"{{{{workflow.parameters.{TARGET}}}}}",
-                    FULL_REFRESH: f"{{{{workflow.parameters.{FULL_REFRESH}}}}}",
-                },
+                {TARGET: f"{{{{workflow.parameters.{TARGET}}}}}", **flag_values(steps)},
             )
         exit_handler(f"run-date {RUN_DATE_EXPR}, target {{{{workflow.parameters.{TARGET}}}}}", notify)
     return template

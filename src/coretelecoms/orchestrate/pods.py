@@ -17,12 +17,12 @@ from hera.workflows import (
     RetryPolicy,
     RetryStrategy,
     SecretEnv,
-    SecretVolume,
 )
 from hera.workflows import models as m
 
 from coretelecoms.orchestrate.config import SLACK_SECRET, SLACK_WEBHOOK_KEY, WorkflowConfig
-from coretelecoms.pipeline.steps import Step
+from coretelecoms.orchestrate.credentials import credentials, writes_warehouse
+from coretelecoms.pipeline.steps import Shape, Step
 
 # A numeric id, so the kubelet can check runAsNonRoot without reading /etc/passwd; the images use it too.
 RUN_AS = 10001
@@ -33,24 +33,16 @@ TMP = "/tmp"
 STATE = "state"
 STATE_MOUNT = "/var/lib/coretelecoms"
 IMAGE_LABEL = "coretelecoms.io/image"
-SECRETS_ROOT = "/var/run/secrets/coretelecoms"
 SUMMARY_PATH = f"{TMP}/summary.json"
 
 # Parameter names shared by the workflow, the DAGs and the container templates.
 RUN_DATE = "run-date"
 TARGET = "target"
-FULL_REFRESH = "full-refresh"
-
-# Secret names and keys the chart creates (docs/workflows.md lists them).
-POSTGRES_SECRET = "coretelecoms-postgres"  # key dsn
-GOOGLE_SECRET = "coretelecoms-google"  # key service-account.json
-SNOWFLAKE_SECRET = "coretelecoms-snowflake-{image}"  # keys private-key, private-key-passphrase (optional)
-# coretelecoms-slack, key webhook-url: SLACK_SECRET / SLACK_WEBHOOK_KEY in config.py
 
 
 @dataclass(frozen=True)
 class PodShape:
-    """Resources and deadline of one image's pods."""
+    """Resources and deadline of a pod."""
 
     cpu_request: str
     memory_request: str
@@ -59,14 +51,13 @@ class PodShape:
     deadline_seconds: int
 
 
-# Sized from TOOLCHAIN.md's measurements (≤ 1 GB peak RSS for the extract paths at 5 M rows) with headroom;
-# dbt gets the longest deadline because a full refresh rebuilds every mart.
-SHAPES: dict[str, PodShape] = {
-    "extract-files": PodShape("250m", "512Mi", "1", "2Gi", 3600),
-    "extract-sheets": PodShape("100m", "256Mi", "500m", "1Gi", 1800),
-    "extract-postgres": PodShape("250m", "512Mi", "1", "2Gi", 3600),
-    "loader": PodShape("250m", "512Mi", "1", "2Gi", 3600),
-    "dbt": PodShape("500m", "1Gi", "2", "4Gi", 7200),
+# What each of the registry's size classes (Step.shape) means on the cluster. Sized from TOOLCHAIN.md's
+# measurements (≤ 1 GB peak RSS for the extract and load paths at 5 M rows) with headroom; dbt gets the
+# longest deadline because a full refresh rebuilds every mart.
+SHAPES: dict[Shape, PodShape] = {
+    Shape.SMALL: PodShape("100m", "256Mi", "500m", "1Gi", 1800),
+    Shape.MEDIUM: PodShape("250m", "512Mi", "1", "2Gi", 3600),
+    Shape.LARGE: PodShape("500m", "1Gi", "2", "4Gi", 7200),
 }
 UTILITY_SHAPE = PodShape("50m", "128Mi", "250m", "256Mi", 300)
 
@@ -163,56 +154,9 @@ def warehouse_mutex() -> m.Synchronization:
     )
 
 
-def _credentials(image: str) -> tuple[list, list]:
-    """The secrets an image needs, as secretKeyRef variables and read-only mounted files - never values.
-
-    Optional where the step can run without them: the agents sheet may be a file stand-in (no Google
-    credentials), and the warehouse may be DuckDB (no Snowflake key).
-    """
-    if image == "extract-postgres":
-        return [], [
-            SecretEnv(name="CORETELECOMS_POSTGRES_DSN", secret_name=POSTGRES_SECRET, secret_key="dsn")
-        ]
-    if image == "extract-sheets":
-        mount = f"{SECRETS_ROOT}/google"
-        return (
-            [
-                SecretVolume(
-                    name="google", secret_name=GOOGLE_SECRET, mount_path=mount, optional=True, read_only=True
-                )
-            ],
-            [Env(name="CORETELECOMS_GOOGLE_CREDENTIALS", value=f"{mount}/service-account.json")],
-        )
-    if image in ("loader", "dbt"):
-        mount = f"{SECRETS_ROOT}/snowflake"
-        secret = SNOWFLAKE_SECRET.format(image=image)
-        return (
-            [
-                SecretVolume(
-                    name="snowflake", secret_name=secret, mount_path=mount, optional=True, read_only=True
-                )
-            ],
-            [
-                Env(name="SNOWFLAKE_PRIVATE_KEY_PATH", value=f"{mount}/private-key"),
-                SecretEnv(
-                    name="SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
-                    secret_name=secret,
-                    secret_key="private-key-passphrase",
-                    optional=True,
-                ),
-            ],
-        )
-    return [], []
-
-
-def takes_date(step: Step) -> bool:
-    """A step that works on one run date (extracts, load), as opposed to one that works on everything (dbt)."""
-    return step.per_date
-
-
 def step_inputs(step: Step) -> list[str]:
     """The input parameters a step's template declares."""
-    names = [RUN_DATE] if takes_date(step) else []
+    names = [RUN_DATE] if step.per_date else []
     names.append(TARGET)
     names += [flag.name for flag in step.flags]
     return names
@@ -220,7 +164,7 @@ def step_inputs(step: Step) -> list[str]:
 
 def step_container(step: Step, config: WorkflowConfig) -> Container:
     """The container template of one registry step: the registry's arguments, run by the `coretelecoms` CLI."""
-    shape = SHAPES[step.image]
+    shape = SHAPES[step.shape]
     args = step.argv(f"{{{{inputs.parameters.{RUN_DATE}}}}}")
     outputs = None
     if step.emits_summary:
@@ -235,7 +179,7 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
             )
         ]
     env = _home_env()
-    secret_volumes, secret_env = _credentials(step.image)
+    secret_volumes, secret_env = credentials(step)
     env += [
         Env(name="CORETELECOMS_WAREHOUSE", value=f"{{{{inputs.parameters.{TARGET}}}}}"),
         # The lineage run id stamped on every row is the Argo workflow's name: one id per run, all steps.
@@ -264,7 +208,7 @@ def step_container(step: Step, config: WorkflowConfig) -> Container:
         termination_message_policy="FallbackToLogsOnError",
         # The image label is what the chart keys image references and service accounts on.
         labels={"coretelecoms.io/step": step.name, IMAGE_LABEL: step.image},
-        synchronization=warehouse_mutex() if step.image in ("loader", "dbt") else None,
+        synchronization=warehouse_mutex() if writes_warehouse(step) else None,
     )
 
 
