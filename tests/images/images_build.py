@@ -23,7 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 # Built once and kept, so a second run reuses it (and docker's layer cache with it).
 BASE_TAG = "coretelecoms-test-base:bookworm"
-TEST_TAG = "coretelecoms-{name}:test"
+# Tagged per checkout: the Docker engine is shared, and another worktree's test must not overwrite these
+# images between their build and their test.
+TEST_TAG = "coretelecoms-{name}:test-" + hashlib.sha256(str(REPO).encode()).hexdigest()[:8]
 # What each image is (extras, Dockerfile target, why): images/images.toml, which the Dockerfile reads too.
 IMAGES_TOML = tomllib.loads((REPO / "images" / "images.toml").read_text())
 # What the Dockerfiles install besides the requirements: pip's pin, and the build backend of `pip install .`.

@@ -22,9 +22,12 @@ from coretelecoms.pipeline.steps import STEPS
 RENDERED = Path(__file__).resolve().parents[2] / "charts" / "coretelecoms" / "workflows"
 DAY = "2025-11-20"
 UI = "https://argo.example.test"
-# Lineage columns: they record when and by which run a row was loaded, so they differ between any two runs.
+# Lineage columns: they record when, by which run and from where a row was loaded, so they differ between
+# any two runs.
 VOLATILE = {"_loaded_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at", "source_loaded_at",
-            "published_at"}  # fmt: skip
+            "published_at",
+            # data_quality_daily's manifest columns: the run's own id, and the source under each run's home.
+            "run_id", "source_location"}  # fmt: skip
 
 
 @pytest.fixture
