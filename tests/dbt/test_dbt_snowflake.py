@@ -34,7 +34,7 @@ from dbt_raw import (
     social_day1,
     write_raw,
 )
-from dbt_warehouse import make_settings, query
+from dbt_warehouse import MARTS, make_settings, query
 
 from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA
 from coretelecoms.settings import Settings
@@ -210,9 +210,8 @@ def _load_day(port: int, name: str, table: pa.Table) -> None:
         )
 
 
-def _marts_on_both(settings: Settings, port: int) -> tuple[dict, dict]:
-    """Every published mart on DuckDB and on Snowflake, as sorted lists of comparable rows."""
-    models = sorted(p.stem for p in (default_project_dir() / "models" / "marts").glob("*.sql"))
+def _marts_on_both(settings: Settings, port: int, models: tuple[str, ...] = MARTS) -> tuple[dict, dict]:
+    """Published marts on DuckDB and on Snowflake, as sorted lists of comparable rows."""
     duck = {m: sorted(map(_comparable, query(settings, f"select * from marts.{m}")), key=repr) for m in models}
     snow = {m: sorted(map(_comparable, _query(port, f"select * from marts.{m}")), key=repr) for m in models}
     return duck, snow
@@ -278,3 +277,4 @@ def test_every_model_compiled_for_snowflake_parses_as_snowflake_sql(snowflake_se
     for path in compiled:
         statements = sqlglot.parse(path.read_text(), read="snowflake")
         assert [s for s in statements if s is not None], path
+
