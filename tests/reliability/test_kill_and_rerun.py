@@ -190,6 +190,7 @@ def test_kill_at_every_point_then_rerun(scenario, world, tmp_path):
     _exercise(scenario, world, tmp_path)
 
 
+@pytest.mark.slow  # several real dbt builds, each killed and re-run: over ten minutes on a loaded machine
 @pytest.mark.skipif(
     not TRANSFORM_PUBLISHES_WHOLE, reason="needs the transform's write-audit-publish (issue 11.4)"
 )
