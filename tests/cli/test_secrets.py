@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -90,15 +91,17 @@ def test_snowflake_secrets_never_printed(tmp_path):
 
 def test_aws_secret_key_never_printed(tmp_path, moto_endpoint):
     """A real S3 API (moto) answering NoSuchBucket, with every AWS variable set and logs at DEBUG."""
+    # Made at test time so nothing key-shaped is committed.
+    access_key, secret_key, token = "TEST" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30), secrets.token_urlsafe(24)
     result = _cli(
         tmp_path, "extract", "customers", "--date", "2025-11-20",
-        CORETELECOMS_SOURCE_URL="s3://ct-sources", AWS_ACCESS_KEY_ID="AKIAEXAMPLEKEYID",
-        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY", AWS_REGION="us-east-1",
-        AWS_SESSION_TOKEN="FwoGZXIvYXdzSESSIONTOKENSECRET", AWS_ENDPOINT_URL=moto_endpoint,
+        CORETELECOMS_SOURCE_URL="s3://ct-sources", AWS_ACCESS_KEY_ID=access_key,
+        AWS_SECRET_ACCESS_KEY=secret_key, AWS_REGION="us-east-1",
+        AWS_SESSION_TOKEN=token, AWS_ENDPOINT_URL=moto_endpoint,
         AWS_EC2_METADATA_DISABLED="true",
     )  # fmt: skip
     assert result.returncode == 1, result.stderr[-2000:]
-    for secret in ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY", "FwoGZXIvYXdzSESSIONTOKENSECRET"):
+    for secret in (secret_key, token):
         assert secret not in result.stdout + result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error:")
 
