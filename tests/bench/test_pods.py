@@ -20,7 +20,7 @@ def test_kubernetes_quantities():
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.name)
 def test_each_step_runs_its_image_under_its_pods_limits(step):
     argv, cpus, memory = docker_argv(step, date(2025, 11, 21), Path("/h"), "test", Path("/sock"))
-    shape = SHAPES[step.image]
+    shape = SHAPES[step.shape]
     assert cpus == _cpus(shape.cpu_limit) and memory == _bytes(shape.memory_limit)
     assert f"--memory={memory}" in argv and f"--memory-swap={memory}" in argv and f"--cpus={cpus}" in argv
     assert "--pull=never" in argv  # never fetch an image from a registry by accident

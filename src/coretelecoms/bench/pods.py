@@ -60,7 +60,7 @@ def docker_argv(
     """The `docker run` for one registry step under its pod's limits, and those limits."""
     from coretelecoms.orchestrate.pods import SHAPES
 
-    shape = SHAPES[step.image]
+    shape = SHAPES[step.shape]
     cpus, memory = _cpus(shape.cpu_limit), _bytes(shape.memory_limit)
     argv = ["docker", "run", "--rm", "--pull=never", f"--cpus={cpus}", f"--memory={memory}", f"--memory-swap={memory}",
             "--user", "0:0",  # the scratch home belongs to whoever ran the history, not to the image's user
