@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from processes import stop
+
 MOTO = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p"]
 FAKESNOW = [sys.executable, "-m", "fakesnow", "-s", "-p"]
 
@@ -42,10 +44,6 @@ def serve(argv: list[str], *, log: Path | None = None, timeout: float = 60) -> I
                 time.sleep(0.1)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         if log:
             sink.close()

@@ -33,15 +33,17 @@ def load_values(*files: Path) -> dict:
     """Helm's -f semantics for maps: later files override earlier ones, key by key."""
     merged: dict = {}
     for path in files:
-        merged = _merge(merged, yaml.safe_load(path.read_text()) or {})
+        merged = merge_values(merged, yaml.safe_load(path.read_text()) or {})
     return merged
 
 
-def _merge(base: dict, override: dict) -> dict:
+def merge_values(base: dict, override: dict) -> dict:
     out = dict(base)
     for key, value in override.items():
         out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+            merge_values(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
         )
     return out
 

@@ -22,6 +22,7 @@ from chart_render import (
 
 from coretelecoms import __version__
 from coretelecoms.pipeline.steps import IMAGES
+from manifest_tree import mappings, nodes
 
 helm = pytest.importorskip("helm_python", reason="helm-python-sdk is in the dev extra")
 
@@ -109,19 +110,7 @@ def test_rendered_workflows_equal_the_hera_render(case):
 def test_argo_expressions_survive_helm():
     text = render_files({})["coretelecoms/templates/workflows.yaml"]
     daily = by_kind([d for d in yaml.safe_load_all(text) if d], "WorkflowTemplate")["coretelecoms-daily"]
-    values = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str) and "{{" in node:
-            values.append(node)
-
-    walk(daily)
+    values = [node for node in nodes(daily) if isinstance(node, str) and "{{" in node]
     assert "{{inputs.parameters.run-date}}" in values
     assert "{{workflow.name}}" in values
     assert any(v.startswith("{{=workflow.parameters['run-date'] == 'yesterday'") for v in values)
@@ -262,20 +251,11 @@ def test_external_secrets_reference_the_names_the_pods_read():
 def _secret_refs(docs: list[dict]) -> set[str]:
     """Every secret name a rendered object points at (env secretKeyRef, secret volumes)."""
     names: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "secretKeyRef" in node:
-                names.add(node["secretKeyRef"]["name"])
-            if "secret" in node and isinstance(node["secret"], dict) and "secretName" in node["secret"]:
-                names.add(node["secret"]["secretName"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(docs)
+    for node in mappings(docs):
+        if "secretKeyRef" in node:
+            names.add(node["secretKeyRef"]["name"])
+        if "secret" in node and isinstance(node["secret"], dict) and "secretName" in node["secret"]:
+            names.add(node["secret"]["secretName"])
     return names
 
 

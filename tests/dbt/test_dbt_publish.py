@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from dbt_warehouse import MARTS, complaints, make_settings, query, snapshot
 from coretelecoms.common.entities import CALL_LOGS
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.transform import dbt_build, default_project_dir
+from processes import kill_when
 
 PROJECT = default_project_dir()
 
@@ -125,17 +124,14 @@ def test_a_build_killed_after_writing_marts_leaves_the_published_ones_consistent
     log = settings.home / "dbt" / "local" / "logs" / "dbt.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     process = subprocess.Popen([sys.executable, "-c", _BUILD, str(settings.home)], env=env)
-    try:
-        # Kill once fct_complaints has been written to marts_build and the next marts are building.
-        deadline = time.monotonic() + 600
-        while "marts_build.obt_complaints" not in (log.read_text() if log.exists() else ""):
-            assert process.poll() is None, "the build ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    # Kill once fct_complaints has been written to marts_build and the next marts are building.
+    kill_when(
+        process,
+        lambda: "marts_build.obt_complaints" in (log.read_text() if log.exists() else ""),
+        timeout=600,
+        poll=0.05,
+        too_early="the build ended before it could be killed",
+    )
 
     after = snapshot(settings)
     assert after == before

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "charts"))
-from chart_render import REPO, by_kind, load_values, render
+from chart_render import REPO, by_kind, load_values, merge_values, render
 
 from coretelecoms.pipeline.steps import IMAGES
 
@@ -103,8 +103,8 @@ def test_profile_renders_with_the_built_images(profile):
         for i, image in enumerate(ARTIFACTS, start=1)
     }
     values = load_values(*files)
-    values = _merge(values, _substitute(release["setValueTemplates"], built))
-    values = _merge(values, release.get("setValues", {}))
+    values = merge_values(values, _substitute(release["setValueTemplates"], built))
+    values = merge_values(values, release.get("setValues", {}))
     docs = render(values)
     daily = by_kind(docs, "WorkflowTemplate")["coretelecoms-daily"]
     from coretelecoms.pipeline.steps import STEPS
@@ -119,15 +119,6 @@ def test_profile_renders_with_the_built_images(profile):
         assert by_kind(docs, "PersistentVolumeClaim")
     else:
         assert not by_kind(docs, "Job") and not by_kind(docs, "Secret")
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
 
 
 def test_kind_profile_activates_on_kind_contexts_and_does_not_push():
@@ -147,7 +138,7 @@ def test_profile_sets_the_default_target_and_whether_alerts_are_required(profile
     """kind: the cron's nightly runs use the in-cluster DuckDB and a missing Slack secret is no error;
     the break-glass production deploy keeps Snowflake and a required alert."""
     release = _release(profile)
-    values = _merge(
+    values = merge_values(
         load_values(*[REPO / path for path in release["valuesFiles"]]), release.get("setValues", {})
     )
     docs = render(values)

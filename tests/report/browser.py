@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from processes import stop
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # TOOLCHAIN.md: without the background-networking flags it keeps calling hosts this network refuses.
 FLAGS = [
@@ -58,12 +60,7 @@ def open_page(url: str, width: int = 1280, height: int = 2000, timeout: float = 
         finally:
             ws.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(profile, ignore_errors=True)
 
 

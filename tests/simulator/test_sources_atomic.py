@@ -9,14 +9,14 @@ absent or complete; a re-run then gives exactly the uninterrupted bytes and tabl
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg2
 import pytest
+
+from processes import kill_when
 
 START, DAYS, SCALE = "2026-07-01", "2", "20"
 TABLES = ("web_form_request_2026_07_01", "web_form_request_2026_07_02")
@@ -92,17 +92,15 @@ def _kill_when(home: Path, dsn: str, ready, *options: str) -> None:
         _command(home, *options), env=_env(dsn), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 300
-        while not ready():
-            assert process.poll() is None, "generate finished before the kill point was reached"
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
+        kill_when(
+            process,
+            ready,
+            timeout=300,
+            poll=0.002,
+            too_early="generate finished before the kill point was reached",
+        )
     finally:
-        process.kill()
-        process.wait(timeout=60)
         process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
 
 
 def _partial_of(home: Path, pattern: str):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from fake_kube import FakeKube, serve
+from workflows_cli import workflows_cli as _cli
 
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.orchestrate import kube
@@ -39,17 +36,6 @@ def _one_line(exc: PipelineError) -> str:
     text = str(exc)
     assert "\n" not in text
     return text
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("CORETELECOMS_", "KUBE"))}
-    return subprocess.run(
-        [sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "workflows", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_apply_creates_then_leaves_alone_then_replaces_at_the_read_version(fake, api):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from workflows_cli import workflows_cli as _cli
 
 from coretelecoms.common.errors import PipelineError
 from coretelecoms.orchestrate.notify import FailedStep, decode_failures, failed_steps, post, slack_payload
@@ -84,17 +85,6 @@ def test_payload():
     )
     assert payload["blocks"][1]["text"]["text"] == "• extract-call-logs: error: source file not found: b.csv"
     assert f"<https://argo.example.test/workflows/coretelecoms/{WF}|open in Argo>" in json.dumps(payload)
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
-    return subprocess.run(
-        [sys.executable, "-m", "coretelecoms", "--log-level", "ERROR", "workflows", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 NOTIFY = ("notify", "--workflow", WF, "--namespace", "coretelecoms", "--status", "Failed",

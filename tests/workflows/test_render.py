@@ -17,6 +17,7 @@ from coretelecoms.orchestrate.config import WorkflowConfig
 from coretelecoms.orchestrate.daily import RUN_DATE_EXPR, build_daily
 from coretelecoms.orchestrate.render import manifest_text, manifests, stale
 from coretelecoms.pipeline.steps import IMAGES, STEPS, Step
+from manifest_tree import mappings
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "workflows"
@@ -501,20 +502,11 @@ def test_the_guard_refuses_duckdb_without_a_shared_volume(daily):
 
 def _target_values(body: dict) -> list[str]:
     """Every literal value a `target` parameter gets anywhere in a manifest (task arguments pass Argo tags)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("name") == "target" and "value" in node and "{{" not in node["value"]:
-                found.append(node["value"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(body)
-    return found
+    return [
+        node["value"]
+        for node in mappings(body)
+        if node.get("name") == "target" and "value" in node and "{{" not in node["value"]
+    ]
 
 
 def test_the_manifests_are_the_same_whether_alerts_are_required_or_not(daily):
