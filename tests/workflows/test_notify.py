@@ -171,7 +171,7 @@ def test_dates_lists_the_range_for_the_fan_out():
     [
         ("2025-11-03", "2025-11-01", "--end 2025-11-01 is before --start 2025-11-03"),
         ("2024-01-01", "2025-12-31", "2024-01-01 to 2025-12-31 is 731 days; backfill at most 366 at a time"),
-        ("2025-11-31", "2025-12-01", "'2025-11-31' does not match the format '%Y-%m-%d'"),
+        ("2025-11-31", "2025-12-01", "'2025-11-31' is not a date in YYYY-MM-DD form"),
     ],
 )
 def test_dates_rejects_bad_ranges(start, end, message):

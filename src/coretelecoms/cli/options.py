@@ -1,28 +1,10 @@
-"""What the commands share: the ISO date parameter type, the settings read at the entry, summary output."""
+"""What the commands share: the settings read at the entry, the run id, summary output (dates: common.params)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import click
-
-
-class IsoDate(click.ParamType):
-    """A calendar date as YYYY-MM-DD; anything else is a usage error (exit 2)."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, date):
-            return value
-        try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError:
-            self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
-
-
-ISO_DATE = IsoDate()
 
 SUMMARY_FILE = click.option(
     "--summary-file",

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import click
 
-from coretelecoms.cli.options import ISO_DATE, run_id_of, settings_of
+from coretelecoms.cli.options import run_id_of, settings_of
+from coretelecoms.common.params import ISO_DATE
 from coretelecoms.pipeline.steps import FLAGS, STEPS
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from coretelecoms.cli.options import ISO_DATE, settings_of
+from coretelecoms.cli.options import settings_of
+from coretelecoms.common.params import ISO_DATE
 
 
 @click.group()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from coretelecoms.cli.options import ISO_DATE, SUMMARY_FILE, emit, run_id_of, settings_of
+from coretelecoms.cli.options import SUMMARY_FILE, emit, run_id_of, settings_of
 from coretelecoms.common.entities import ENTITIES
+from coretelecoms.common.params import ISO_DATE
 from coretelecoms.pipeline import tasks
 from coretelecoms.pipeline.steps import FULL_REFRESH, find_step
 

@@ -6,13 +6,14 @@ Importing this module is cheap (click only): the commands that run inside the wo
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import functools
 from pathlib import Path
 
 import click
 
 from coretelecoms.common.errors import PipelineError
-from coretelecoms.orchestrate.pod_commands import DATE, check_target, date_list, dates, notify
+from coretelecoms.common.params import ISO_DATE
+from coretelecoms.orchestrate.pod_commands import check_target, date_list, dates, notify
 
 
 def _argo_settings():
@@ -24,10 +25,6 @@ def _argo_settings():
         raise click.UsageError(f"invalid CORETELECOMS_ARGO_* configuration: {exc}") from exc
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
 @click.group("workflows")
 def workflows() -> None:
     """Argo Workflows: the daily template, its cron and the backfill, built from the step registry.
@@ -36,33 +33,6 @@ def workflows() -> None:
     kubeconfig (or in-cluster credentials); image settings from CORETELECOMS_ARGO_IMAGE_REGISTRY,
     _IMAGE_PREFIX, _IMAGE_TAG. Flags override them.
     """
-
-
-def _image_options(fn):
-    fn = click.option(
-        "--default-target",
-        type=click.Choice(["snowflake", "duckdb"]),
-        help="The target parameter's default, i.e. the warehouse of cron runs; duckdb with --state-claim "
-        "[env CORETELECOMS_ARGO_DEFAULT_TARGET, default snowflake].",
-    )(fn)
-    fn = click.option(
-        "--state-claim",
-        help="Claim mounted as every step's CORETELECOMS_HOME, shared by all steps (dev clusters) "
-        "[env CORETELECOMS_ARGO_STATE_CLAIM].",
-    )(fn)
-    fn = click.option("--image-tag", help="Tag of every step image [env CORETELECOMS_ARGO_IMAGE_TAG].")(fn)
-    fn = click.option("--image-prefix", help="Image name prefix [env CORETELECOMS_ARGO_IMAGE_PREFIX].")(fn)
-    fn = click.option(
-        "--image-registry", help="Registry of the step images [env CORETELECOMS_ARGO_IMAGE_REGISTRY]."
-    )(fn)
-    fn = click.option(
-        "--image",
-        "images",
-        multiple=True,
-        metavar="NAME=REF",
-        help="Full reference of one image, e.g. loader=registry/coretelecoms-loader@sha256:… (repeatable).",
-    )(fn)
-    return fn
 
 
 def _config(
@@ -97,6 +67,49 @@ def _config(
         raise click.UsageError(str(exc)) from exc
 
 
+# In the order --help lists them.
+_IMAGE_OPTIONS = (
+    click.option(
+        "--image",
+        "images",
+        multiple=True,
+        metavar="NAME=REF",
+        help="Full reference of one image, e.g. loader=registry/coretelecoms-loader@sha256:… (repeatable).",
+    ),
+    click.option(
+        "--image-registry", help="Registry of the step images [env CORETELECOMS_ARGO_IMAGE_REGISTRY]."
+    ),
+    click.option("--image-prefix", help="Image name prefix [env CORETELECOMS_ARGO_IMAGE_PREFIX]."),
+    click.option("--image-tag", help="Tag of every step image [env CORETELECOMS_ARGO_IMAGE_TAG]."),
+    click.option(
+        "--state-claim",
+        help="Claim mounted as every step's CORETELECOMS_HOME, shared by all steps (dev clusters) "
+        "[env CORETELECOMS_ARGO_STATE_CLAIM].",
+    ),
+    click.option(
+        "--default-target",
+        type=click.Choice(["snowflake", "duckdb"]),
+        help="The target parameter's default, i.e. the warehouse of cron runs; duckdb with --state-claim "
+        "[env CORETELECOMS_ARGO_DEFAULT_TARGET, default snowflake].",
+    ),
+)
+
+
+def _image_options(fn):
+    """The image flags, turned into the WorkflowConfig that the command receives as `config`."""
+
+    @functools.wraps(fn)
+    def command(
+        *args, images, image_registry, image_prefix, image_tag, state_claim, default_target, **kwargs
+    ):
+        config = _config(images, image_registry, image_prefix, image_tag, state_claim, default_target)
+        return fn(*args, config=config, **kwargs)
+
+    for option in reversed(_IMAGE_OPTIONS):
+        command = option(command)
+    return command
+
+
 @workflows.command()
 @click.option(
     "--out",
@@ -107,22 +120,11 @@ def _config(
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in --out are stale.")
 @_image_options
-def render(
-    out: Path,
-    check: bool,
-    images,
-    image_registry,
-    image_prefix,
-    image_tag,
-    state_claim,
-    default_target,
-) -> None:
+def render(out: Path, check: bool, config) -> None:
     """Write the WorkflowTemplates and the CronWorkflow as YAML, validated against Argo's schema."""
     from coretelecoms.orchestrate.render import manifests, stale, write
 
-    rendered = manifests(
-        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target)
-    )
+    rendered = manifests(config)
     if check:
         diffs = stale(out, rendered)
         if diffs:
@@ -152,35 +154,23 @@ def _cluster_options(fn):
 @workflows.command()
 @_cluster_options
 @_image_options
-def apply(
-    namespace,
-    kubeconfig,
-    context,
-    images,
-    image_registry,
-    image_prefix,
-    image_tag,
-    state_claim,
-    default_target,
-) -> None:
+def apply(namespace, kubeconfig, context, config) -> None:
     """Create or update the templates and the cron on the cluster (templates first); unchanged objects are
     left alone. The chart installs the same objects for the same settings - use one or the other."""
     from coretelecoms.orchestrate.kube import apply_all, connect
     from coretelecoms.orchestrate.render import manifests
 
-    settings = _argo_settings()
-    rendered = manifests(
-        _config(images, image_registry, image_prefix, image_tag, state_claim, default_target)
-    )
     api = connect(kubeconfig, context)
-    for ref, result in apply_all(api, [m.body for m in rendered], namespace or settings.namespace):
+    for ref, result in apply_all(
+        api, [m.body for m in manifests(config)], namespace or _argo_settings().namespace
+    ):
         click.echo(f"{ref.kind.lower()}/{ref.name} {result}")
 
 
 @workflows.command()
-@click.option("--date", "day", type=DATE, help="Run date (default: the template's 'yesterday').")
-@click.option("--start", type=DATE, help="First date of a backfill (with --end).")
-@click.option("--end", type=DATE, help="Last date of a backfill, inclusive.")
+@click.option("--date", "day", type=ISO_DATE, help="Run date (default: the template's 'yesterday').")
+@click.option("--start", type=ISO_DATE, help="First date of a backfill (with --end).")
+@click.option("--end", type=ISO_DATE, help="Last date of a backfill, inclusive.")
 @click.option(
     "--target",
     type=click.Choice(["snowflake", "duckdb"]),
@@ -205,7 +195,7 @@ def submit(day, start, end, target, full_refresh, follow, poll, namespace, kubec
     parameters: dict[str, str] = {}
     if start:
         # The same checks the backfill's dates step makes, before submitting.
-        date_list(_day(start), _day(end))
+        date_list(start, end)
         template = BACKFILL
         parameters |= {"start-date": f"{start:%Y-%m-%d}", "end-date": f"{end:%Y-%m-%d}"}
     else:

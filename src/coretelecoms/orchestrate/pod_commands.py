@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from coretelecoms.common.errors import PipelineError
+from coretelecoms.common.params import ISO_DATE
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 # Longer ranges are almost certainly a typo (a wrong year); split a real one into several backfills.
 MAX_BACKFILL_DAYS = 366
 
@@ -87,11 +87,11 @@ def date_list(start: date, end: date) -> list[str]:
 
 
 @click.command()
-@click.option("--start", type=DATE, required=True, help="First date.")
-@click.option("--end", type=DATE, required=True, help="Last date, inclusive.")
-def dates(start: datetime, end: datetime) -> None:
+@click.option("--start", type=ISO_DATE, required=True, help="First date.")
+@click.option("--end", type=ISO_DATE, required=True, help="Last date, inclusive.")
+def dates(start: date, end: date) -> None:
     """Print the dates from --start to --end as a JSON list (the backfill's fan-out, read from stdout)."""
-    click.echo(json.dumps(date_list(start.date(), end.date())))
+    click.echo(json.dumps(date_list(start, end)))
     sys.stdout.flush()
 
 
