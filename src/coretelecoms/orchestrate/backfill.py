@@ -11,22 +11,17 @@ from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from coretelecoms.orchestrate import pods
-from coretelecoms.orchestrate.config import BACKFILL, DAILY, PIPELINE_LABEL, WorkflowConfig
+from coretelecoms.orchestrate.config import BACKFILL, DAILY, WorkflowConfig
 from coretelecoms.orchestrate.daily import (
     CHECK_TARGET,
     DAY,
-    EXIT_HANDLER,
     NOTIFY,
-    POD_GC,
-    TTL,
     check_target_task,
     exit_handler,
-    flag_parameters,
     flag_values,
-    metadata,
     once_tasks,
+    pipeline_template,
     split_steps,
-    target_parameter,
 )
 from coretelecoms.orchestrate.pods import RUN_DATE, TARGET
 from coretelecoms.pipeline.steps import STEPS, Step
@@ -44,30 +39,15 @@ def build_backfill(config: WorkflowConfig | None = None, steps: tuple[Step, ...]
     """The backfill WorkflowTemplate; it runs the daily template's own templates (templateRef), not copies."""
     config = config or WorkflowConfig()
     per_date, once = split_steps(steps)
-    with WorkflowTemplate(
-        name=BACKFILL,
-        **metadata(
-            config,
-            BACKFILL,
-            f"Backfills a date range with {DAILY}: each date's extracts and load, a few dates at a "
-            "time (one load at a time: the warehouse mutex), then one dbt build.",
-        ),
-        entrypoint="main",
-        arguments=[
-            _date_parameter(START, "First"),
-            _date_parameter(END, "Last"),
-            target_parameter(config),
-            *flag_parameters(steps),
-        ],
-        on_exit=EXIT_HANDLER,
-        service_account_name=config.workflow_service_account,
-        security_context=pods.pod_security_context(),
-        # The daily template's step templates (templateRef) mount the workflow's volumes: the same ones.
-        volumes=pods.state_volumes(config),
-        active_deadline_seconds=3 * 86400,
-        ttl_strategy=TTL,
-        pod_gc=POD_GC,
-        workflow_metadata=m.WorkflowMetadata(labels={PIPELINE_LABEL: "backfill"}),
+    with pipeline_template(
+        config,
+        BACKFILL,
+        f"Backfills a date range with {DAILY}: each date's extracts and load, a few dates at a "
+        "time (one load at a time: the warehouse mutex), then one dbt build.",
+        pipeline="backfill",
+        dates=[_date_parameter(START, "First"), _date_parameter(END, "Last")],
+        steps=steps,
+        deadline_seconds=3 * 86400,
     ) as template:
         # The date list comes from the same code as `coretelecoms run --start/--end` (and rejects a
         # reversed or oversized range with a one-line error) rather than from an Argo expression.

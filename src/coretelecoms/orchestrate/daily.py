@@ -241,33 +241,51 @@ def metadata(config: WorkflowConfig, component: str, description: str) -> dict:
     }
 
 
-def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = STEPS) -> WorkflowTemplate:
-    """The daily WorkflowTemplate, built from the step registry."""
-    config = config or WorkflowConfig()
-    per_date, once = split_steps(steps)
-    with WorkflowTemplate(
-        name=DAILY,
-        **metadata(
-            config,
-            DAILY,
-            "Core Telecoms daily pipeline: the five extractors in parallel, then load, then dbt build.",
-        ),
+def pipeline_template(
+    config: WorkflowConfig,
+    name: str,
+    description: str,
+    *,
+    pipeline: str,
+    dates: list[Parameter],
+    steps: tuple[Step, ...],
+    deadline_seconds: int,
+) -> WorkflowTemplate:
+    """What the daily and backfill templates share around their own date parameters and DAG: the target
+    and step-flag parameters, exit handler, identity, volumes, deadline and garbage collection.
+
+    Both mount the same volumes: the backfill runs the daily template's step templates (templateRef),
+    which mount the volumes of the workflow that runs them.
+    """
+    return WorkflowTemplate(
+        name=name,
+        **metadata(config, name, description),
         entrypoint="main",
-        arguments=[
-            run_date_parameter(),
-            timezone_parameter(config),
-            target_parameter(config),
-            *flag_parameters(steps),
-        ],
+        arguments=[*dates, target_parameter(config), *flag_parameters(steps)],
         on_exit=EXIT_HANDLER,
         service_account_name=config.workflow_service_account,
         security_context=pods.pod_security_context(),
         volumes=pods.state_volumes(config),
-        # A stuck run must end before the next day's (the cron forbids overlapping runs).
-        active_deadline_seconds=6 * 3600,
+        active_deadline_seconds=deadline_seconds,
         ttl_strategy=TTL,
         pod_gc=POD_GC,
-        workflow_metadata=m.WorkflowMetadata(labels={PIPELINE_LABEL: "daily"}),
+        workflow_metadata=m.WorkflowMetadata(labels={PIPELINE_LABEL: pipeline}),
+    )
+
+
+def build_daily(config: WorkflowConfig | None = None, steps: tuple[Step, ...] = STEPS) -> WorkflowTemplate:
+    """The daily WorkflowTemplate, built from the step registry."""
+    config = config or WorkflowConfig()
+    per_date, once = split_steps(steps)
+    with pipeline_template(
+        config,
+        DAILY,
+        "Core Telecoms daily pipeline: the five extractors in parallel, then load, then dbt build.",
+        pipeline="daily",
+        dates=[run_date_parameter(), timezone_parameter(config)],
+        steps=steps,
+        # A stuck run must end before the next day's (the cron forbids overlapping runs).
+        deadline_seconds=6 * 3600,
     ) as template:
         containers = {s.name: pods.step_container(s, config) for s in [*per_date, *once]}
         notify = notify_container(config)
