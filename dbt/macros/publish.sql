@@ -117,14 +117,31 @@
 
 {#-
     Snowflake: the build schema and the published one swap names in one atomic DDL. The build
-    schema then holds the previous marts, which the next build replaces (and whose incremental
-    models it brings up to date: fct_complaints rewrites every complaint that differs).
+    schema then holds the marts published *before* this build, so each incremental mart there is
+    replaced by a zero-copy clone of the one just published: the next build's increment starts from
+    what this build wrote, as on DuckDB. Without it the next build would run its incremental models
+    against the marts of the build before - after a --full-refresh, the marts from before the
+    refresh - and the watermark models (data_quality_daily, customer_health_weekly, backlog_daily:
+    `max(source_loaded_at) from this`) would skip every day that build had not seen. The state
+    turns 'published' only after the clones: if one fails, the next build resets the build schema
+    from the published marts (prepare_marts_build).
 -#}
 {% macro default__publish_marts() -%}
     {%- set database = target.database -%}
-    {% do run_query('create schema if not exists ' ~ database ~ '.' ~ var('marts_schema')) %}
+    {%- set published = var('marts_schema') -%}
+    {% do run_query('create schema if not exists ' ~ database ~ '.' ~ published) %}
     {% do run_query('alter schema ' ~ database ~ '.' ~ var('marts_build_schema')
-                    ~ ' swap with ' ~ database ~ '.' ~ var('marts_schema')) %}
+                    ~ ' swap with ' ~ database ~ '.' ~ published) %}
+    {#- Asked of the catalog: dbt's relation cache predates the swap. -#}
+    {%- set swapped_in = run_query("select lower(table_name) from " ~ database ~ ".information_schema.tables"
+                                   ~ " where lower(table_schema) = lower('" ~ published ~ "')").columns[0].values() -%}
+    {%- for node in coretelecoms._mart_models() if node.config.materialized == 'incremental' -%}
+        {%- if node.alias | lower in swapped_in -%}
+            {%- set source = api.Relation.create(database=node.database, schema=published, identifier=node.alias) -%}
+            {%- set build = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {% do run_query('create or replace table ' ~ build ~ ' clone ' ~ source) %}
+        {%- endif -%}
+    {%- endfor %}
     {% do run_query('delete from ' ~ coretelecoms._publication_table()) %}
     {% do run_query("insert into " ~ coretelecoms._publication_table()
                     ~ " values ('published', " ~ dbt.current_timestamp() ~ ")") %}

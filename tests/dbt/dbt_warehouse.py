@@ -20,6 +20,13 @@ MARTS = (
 )
 
 
+def every_mart() -> tuple[str, ...]:
+    """Every model of the marts folder (what the publish step publishes), by name."""
+    from coretelecoms.transform import default_project_dir
+
+    return tuple(sorted(p.stem for p in (default_project_dir() / "models" / "marts").glob("*.sql")))
+
+
 def make_settings(home: Path) -> Settings:
     """Settings for a DuckDB warehouse under `home`, whatever CORETELECOMS_* the shell has set."""
     return Settings(home=home, duckdb_path=home / "warehouse.duckdb", warehouse="duckdb")

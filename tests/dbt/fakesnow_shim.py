@@ -12,6 +12,11 @@ server process only:
   (Atomicity is Snowflake's promise, not this emulation's; the tests check the result.)
 - `BEGIN`, which dbt-snowflake sends before delete+insert: fakesnow opens the transaction but then
   fails describing the statement's result ("Table with name BEGIN does not exist").
+- `CREATE OR REPLACE TABLE a CLONE b`, with which the Snowflake publish brings the build schema's
+  incremental marts up to date after the swap: fakesnow 0.11.18 turns a clone into
+  `CREATE TABLE a AS SELECT * FROM b` and drops the OR REPLACE (transforms.create_clone rebuilds the
+  Create without its `replace` argument), so it fails "Table ... already exists" where Snowflake
+  replaces the table (CREATE ... CLONE documents OR REPLACE). Sent here as the CTAS it means.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ _TEMPORARY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SWAP = re.compile(r"^" + _COMMENT + r"\s*alter\s+schema\s+([\w\"]+)\.([\w\"]+)\s+swap\s+with\s+([\w\"]+)\.([\w\"]+)\s*;?" + _COMMENT + r"\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_CLONE = re.compile(
+    r"^(" + _COMMENT + r"\s*create\s+or\s+replace\s+table\s+[\w\"]+\.[\w\"]+\.[\w\"]+)\s+clone\s+([\w\"]+\.[\w\"]+\.[\w\"]+)",
+    re.IGNORECASE | re.DOTALL,
+)
 _BEGIN = re.compile(r"^" + _COMMENT + r"\s*begin(?:\s+(?:transaction|work))?\s*;?" + _COMMENT + r"\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _parse_one = sqlglot.parse_one
 
@@ -91,6 +100,7 @@ def execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any) 
                 self._conn._in_transaction = True  # noqa: SLF001
             return self
         command = _TEMPORARY.sub(r"\1\2", command, count=1)
+        command = _CLONE.sub(r"\1 as select * from \2", command, count=1)
     return _execute(self, command, *args, **kwargs)
 
 
