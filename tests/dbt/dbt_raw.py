@@ -1,16 +1,21 @@
-"""Hand-written RAW deliveries, shaped by the entity contracts, carrying every mess the marts must survive."""
+"""Hand-written RAW deliveries, shaped by the entity contracts, carrying every mess the marts must survive;
+and the base marts built from them (the dbt and report tests' shared warehouse)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+from dbt_warehouse import make_settings
 
 from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA, WEB_FORMS, Entity
+from coretelecoms.settings import Settings
+from coretelecoms.transform import TransformResult, dbt_build
 
 LOADED_AT_FIELD = pa.field("_loaded_at", pa.timestamp("us", tz="UTC"), nullable=False)
 ENTITIES_BY_TABLE: dict[str, Entity] = {
@@ -91,8 +96,15 @@ def _ts(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _records(columns: tuple[str, ...], *rows: tuple[Any, ...]) -> list[dict[str, Any]]:
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+def _records(
+    columns: tuple[str, ...], *rows: tuple[Any, ...], timestamps: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Rows as records; the `timestamps` columns are written as ISO text and parsed here."""
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    for record in records:
+        for column in timestamps:
+            record[column] = _ts(record[column])
+    return records
 
 
 # --- customers: a static snapshot re-delivered whole each day --------------------------------------
@@ -144,11 +156,7 @@ CALL_COLUMNS = ("call_id", "customer_id", "agent_id", "complaint_category", "res
 
 
 def calls(*rows: tuple[Any, ...]) -> list[dict[str, Any]]:
-    records = _records(CALL_COLUMNS, *rows)
-    for record in records:
-        record["call_start_time"] = _ts(record["call_start_time"])
-        record["call_end_time"] = _ts(record["call_end_time"])
-    return records
+    return _records(CALL_COLUMNS, *rows, timestamps=("call_start_time", "call_end_time"))
 
 
 def calls_day1() -> list[dict[str, Any]]:
@@ -179,11 +187,7 @@ SOCIAL_COLUMNS = ("complaint_id", "customer_id", "agent_id", "complaint_category
 
 
 def posts(*rows: tuple[Any, ...]) -> list[dict[str, Any]]:
-    records = _records(SOCIAL_COLUMNS, *rows)
-    for record in records:
-        record["request_date"] = _ts(record["request_date"])
-        record["resolution_date"] = _ts(record["resolution_date"])
-    return records
+    return _records(SOCIAL_COLUMNS, *rows, timestamps=("request_date", "resolution_date"))
 
 
 def social_day1() -> list[dict[str, Any]]:
@@ -218,11 +222,7 @@ WEB_COLUMNS = ("request_id", "customer_id", "agent_id", "complaint_category", "r
 
 
 def forms(*rows: tuple[Any, ...]) -> list[dict[str, Any]]:
-    records = _records(WEB_COLUMNS, *rows)
-    for record in records:
-        record["request_date"] = _ts(record["request_date"])
-        record["resolution_date"] = _ts(record["resolution_date"])
-    return records
+    return _records(WEB_COLUMNS, *rows, timestamps=("request_date", "resolution_date"))
 
 
 def web_day1() -> list[dict[str, Any]]:
@@ -253,6 +253,23 @@ def base_raw() -> dict[str, pa.Table]:
         table: pa.concat_tables([delivery(entity, day1, day=DAY1), delivery(entity, day2, day=DAY2)])
         for table, (entity, day1, day2) in days.items()
     }
+
+
+@dataclass(frozen=True)
+class BaseMarts:
+    """The base deliveries (`raw`) in a fresh DuckDB warehouse, built into marts by dbt."""
+
+    settings: Settings
+    raw: dict[str, pa.Table]
+    result: TransformResult
+
+
+def build_base_marts(home: Path) -> BaseMarts:
+    """Write base_raw() into a new warehouse under `home` and run one dbt build over it."""
+    settings = make_settings(home)
+    raw = base_raw()
+    write_raw(settings.duckdb_path, raw)
+    return BaseMarts(settings, raw, dbt_build(settings, progress=False))
 
 
 # What fct_complaints must say about the base data: (channel, source id) -> expected fields.

@@ -48,21 +48,12 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _timestamp_ok(value: str) -> bool:
-    if not TIMESTAMP.fullmatch(value):
+def _written_as(value: str, pattern: re.Pattern, form: str) -> bool:
+    """`value` is spelt exactly as `pattern` says and is a real calendar value in strptime `form`."""
+    if not pattern.fullmatch(value):
         return False
     try:
-        datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return False
-    return True
-
-
-def _date_ok(value: str) -> bool:
-    if not DATE.fullmatch(value):
-        return False
-    try:
-        datetime.strptime(value, "%Y-%m-%d")
+        datetime.strptime(value, form)
     except ValueError:
         return False
     return True
@@ -77,11 +68,11 @@ def reason(entity: str, record: dict | None) -> str | None:
         return "empty_id"
     for column in rule.timestamps:
         value = _text(record.get(column))
-        if value and not _timestamp_ok(value):
+        if value and not _written_as(value, TIMESTAMP, "%Y-%m-%d %H:%M:%S"):
             return "timestamp"
     for column in rule.dates:
         value = _text(record.get(column))
-        if value and not _date_ok(value):
+        if value and not _written_as(value, DATE, "%Y-%m-%d"):
             return "date"
     for column in rule.integers:
         value = record.get(column)
