@@ -5,22 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 import yaml
 from dbt_raw import ENTITIES_BY_TABLE, raw_schema
 
 from coretelecoms.common.entities import COMPLAINT_CATEGORIES, MEDIA_CHANNELS, RESOLUTION_STATUSES
+from coretelecoms.load.common import column_types
 from coretelecoms.transform import default_project_dir
 
 PROJECT = default_project_dir()
-_SQL_TYPES = {
-    pa.string(): "varchar",
-    pa.int64(): "bigint",
-    pa.date32(): "date",
-    pa.timestamp("us"): "timestamp",
-    pa.timestamp("us", tz="UTC"): "timestamptz",
-}
+# The dbt sources declare the types the DuckDB loader creates its RAW tables with.
+_SQL_TYPES = {arrow: sql.lower() for arrow, sql in column_types("duckdb").items()}
 
 
 def _yaml(path: Path) -> dict:

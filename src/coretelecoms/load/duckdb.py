@@ -13,17 +13,16 @@ from coretelecoms.common.entities import Entity
 from coretelecoms.common.errors import PipelineError, first_line
 from coretelecoms.lake.filesystem import Location, lake_errors, private_dir, private_file
 from coretelecoms.load import job, manifest_table
-from coretelecoms.load.common import LOADED_AT, RAW_SCHEMA, LoadSummary, entities, raw_table_schema
+from coretelecoms.load.common import (
+    LOADED_AT,
+    RAW_SCHEMA,
+    LoadSummary,
+    create_table,
+    entities,
+    raw_table_schema,
+)
 from coretelecoms.load.partitions import Partition
 from coretelecoms.settings import Settings
-
-_DUCKDB_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.int64(): "BIGINT",
-    pa.date32(): "DATE",
-    pa.timestamp("us"): "TIMESTAMP",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
-}
 
 
 def config_from(settings: Settings) -> Path:
@@ -35,12 +34,6 @@ def config_from(settings: Settings) -> Path:
 def load_day(config: Path, lake: Location, day: date) -> LoadSummary:
     """Replace `day`'s rows of every RAW table (and of raw.extract_manifests) with the day's partitions."""
     return job.run(DuckDBLoad(config, day), lake, day)
-
-
-def ddl(table: str, schema: pa.Schema) -> str:
-    """CREATE TABLE for a RAW table, typed from the same Arrow schema the lake is written with."""
-    columns = ", ".join(f'"{f.name}" {_DUCKDB_TYPES[f.type]}' for f in schema)
-    return f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({columns})"
 
 
 class DuckDBLoad:
@@ -89,8 +82,8 @@ class DuckDBLoad:
         self._began = True
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         for entity in entities():
-            self.con.execute(ddl(entity.table, raw_table_schema(entity)))
-        self.con.execute(ddl(manifest_table.TABLE, manifest_table.SCHEMA))
+            self.con.execute(create_table("duckdb", entity.table, raw_table_schema(entity)))
+        self.con.execute(create_table("duckdb", manifest_table.TABLE, manifest_table.SCHEMA))
 
     def replace(self, partition: Partition) -> int:
         table = f"{RAW_SCHEMA}.{partition.entity.table}"

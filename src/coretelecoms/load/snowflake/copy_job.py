@@ -19,12 +19,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 
-import pyarrow as pa
-
 from coretelecoms.common.errors import PipelineError, first_line
 from coretelecoms.lake.filesystem import Location, lake_errors
 from coretelecoms.load import manifest_table
-from coretelecoms.load.common import LOADED_AT, RAW_SCHEMA, entities, raw_table_schema
+from coretelecoms.load.common import LOADED_AT, RAW_SCHEMA, create_table, entities, raw_table_schema
 from coretelecoms.load.partitions import Partition
 from coretelecoms.load.snowflake.connection import (
     DEFAULT_DATABASE,
@@ -42,20 +40,7 @@ PUT_STAGE_PREFIX = "CORETELECOMS_LOAD_"
 # load must not depend on how the stage happens to be defined. USE_LOGICAL_TYPE reads Parquet timestamps
 # and dates as such (the lake writes them as logical types), as the Pulumi file format does.
 FILE_FORMAT = "FILE_FORMAT=(TYPE=PARQUET USE_LOGICAL_TYPE=TRUE)"
-_SNOWFLAKE_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.int64(): "NUMBER(38,0)",
-    pa.date32(): "DATE",
-    pa.timestamp("us"): "TIMESTAMP_NTZ(6)",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMP_TZ(6)",
-}
 _NO_OBJECT_ERRNO = 2003  # "does not exist or not authorized"
-
-
-def ddl(table: str, schema: pa.Schema) -> str:
-    """CREATE TABLE for a RAW table, typed from the Arrow schema the lake is written with."""
-    columns = ", ".join(f"{f.name} {_SNOWFLAKE_TYPES[f.type]}" for f in schema)
-    return f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({columns})"
 
 
 def copy_sql(table: str, source: str, files: list[str] | None) -> str:
@@ -200,8 +185,8 @@ class SnowflakeLoad:
         if self.cur.fetchone()[0] == 0:
             self.cur.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         for entity in entities():
-            self.cur.execute(ddl(entity.table, raw_table_schema(entity)))
-        self.cur.execute(ddl(manifest_table.TABLE, manifest_table.SCHEMA))
+            self.cur.execute(create_table("snowflake", entity.table, raw_table_schema(entity)))
+        self.cur.execute(create_table("snowflake", manifest_table.TABLE, manifest_table.SCHEMA))
 
     def _put(self, partition: Partition) -> str:
         """PUT a partition's files into a temporary stage of its own; returns the stage.
