@@ -34,47 +34,59 @@ def bucket_arn(partition: str, bucket: str) -> str:
     return f"arn:{partition}:s3:::{bucket}"
 
 
+def _policy(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _statement(
+    sid: str,
+    actions: str | list[str],
+    resource: str | list[str] | None = None,
+    *,
+    effect: str = "Allow",
+    principal: str | dict[str, str] | None = None,
+    condition: dict[str, dict[str, Any]] | None = None,
+) -> Document:
+    """One statement; a trust policy's names a principal and no resource, a role policy's the reverse."""
+    statement: Document = {"Sid": sid, "Effect": effect, "Action": actions}
+    if principal is not None:
+        statement["Principal"] = principal
+    if resource is not None:
+        statement["Resource"] = resource
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
 def irsa_trust(oidc_provider_arn: str, issuer: str, namespace: str, service_account: str) -> Document:
     """Only the one Kubernetes service account, through the cluster's own OIDC provider, may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ServiceAccountOnly",
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                # StringEquals, not StringLike: a wildcard here would let any pod in the cluster in.
-                "Condition": {
-                    "StringEquals": {
-                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                        f"{issuer}:aud": "sts.amazonaws.com",
-                    }
-                },
-            }
-        ],
-    }
+    return _policy(
+        _statement(
+            "ServiceAccountOnly",
+            "sts:AssumeRoleWithWebIdentity",
+            principal={"Federated": oidc_provider_arn},
+            # StringEquals, not StringLike: a wildcard here would let any pod in the cluster in.
+            condition={
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            },
+        )
+    )
 
 
 def _kms_via_s3(key_arn: str, region: str, actions: list[str], sid: str) -> Document:
     # kms:ViaService keeps the key usable only for S3 requests, not for direct Decrypt calls from the pod.
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": actions,
-        "Resource": key_arn,
-        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-    }
+    return _statement(
+        sid, actions, key_arn, condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}
+    )
 
 
 def _list_prefixes(lake_arn: str, prefixes: list[str], sid: str) -> Document:
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": ["s3:ListBucket"],
-        "Resource": lake_arn,
-        "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-    }
+    return _statement(
+        sid, ["s3:ListBucket"], lake_arn, condition={"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}
+    )
 
 
 def image_policy(
@@ -90,13 +102,8 @@ def image_policy(
     statements: list[Document] = []
     if access.reads_source:
         statements += [
-            {"Sid": "ListSource", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": source_arn},
-            {
-                "Sid": "ReadSource",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject"],
-                "Resource": f"{source_arn}/*",
-            },
+            _statement("ListSource", ["s3:ListBucket"], source_arn),
+            _statement("ReadSource", ["s3:GetObject"], f"{source_arn}/*"),
         ]
         if source_key_arn:
             statements.append(_kms_via_s3(source_key_arn, region, ["kms:Decrypt"], "DecryptSourceThroughS3"))
@@ -105,70 +112,47 @@ def image_policy(
         statements += [
             # Listing is what lets a missing key answer 404 instead of 403 to the writer's existence check.
             _list_prefixes(lake_arn, prefixes, "ListOwnPrefixes"),
-            {
-                "Sid": "WriteRawAndQuarantine",
-                "Effect": "Allow",
+            _statement(
+                "WriteRawAndQuarantine",
                 # GetObject: the writer HEADs a partition file before replacing it; Delete keeps re-runs
                 # convergent (versioning keeps the old object); Abort cleans up failed multipart uploads.
-                "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                "Resource": [f"{lake_arn}/{p}*" for p in prefixes],
-            },
+                ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                [f"{lake_arn}/{p}*" for p in prefixes],
+            ),
             # GenerateDataKey to encrypt; Decrypt because multipart uploads under SSE-KMS need it.
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt", "kms:GenerateDataKey"], "EncryptLakeThroughS3"),
         ]
     if access.reads_raw:
         statements += [
             _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
-            {
-                "Sid": "ReadRaw",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject"],
-                "Resource": f"{lake_arn}/{RAW_PREFIX}*",
-            },
+            _statement("ReadRaw", ["s3:GetObject"], f"{lake_arn}/{RAW_PREFIX}*"),
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptLakeThroughS3"),
         ]
-    return {"Version": "2012-10-17", "Statement": statements}
+    return _policy(*statements)
 
 
 def snowflake_trust(iam_user_arn: str, external_id: str) -> Document:
     """Only Snowflake's IAM user for this integration, presenting the integration's external id."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "SnowflakeStorageIntegration",
-                "Effect": "Allow",
-                "Principal": {"AWS": iam_user_arn},
-                "Action": "sts:AssumeRole",
-                # The external id stops another Snowflake account's integration from borrowing this role.
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ],
-    }
+    return _policy(
+        _statement(
+            "SnowflakeStorageIntegration",
+            "sts:AssumeRole",
+            principal={"AWS": iam_user_arn},
+            # The external id stops another Snowflake account's integration from borrowing this role.
+            condition={"StringEquals": {"sts:ExternalId": external_id}},
+        )
+    )
 
 
 def snowflake_lake_read(lake_arn: str, lake_key_arn: str, region: str) -> Document:
     """What Snowflake's stage needs on the lake (per Snowflake's AWS guide), narrowed to `raw/`."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadRawObjects",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                "Resource": f"{lake_arn}/{RAW_PREFIX}*",
-            },
-            _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
-            # GetBucketLocation takes no prefix condition; it reveals only the bucket's region.
-            {
-                "Sid": "LocateBucket",
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation"],
-                "Resource": lake_arn,
-            },
-            _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptRawThroughS3"),
-        ],
-    }
+    return _policy(
+        _statement("ReadRawObjects", ["s3:GetObject", "s3:GetObjectVersion"], f"{lake_arn}/{RAW_PREFIX}*"),
+        _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
+        # GetBucketLocation takes no prefix condition; it reveals only the bucket's region.
+        _statement("LocateBucket", ["s3:GetBucketLocation"], lake_arn),
+        _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptRawThroughS3"),
+    )
 
 
 def lake_bucket_policy(lake_arn: str, lake_key_arn: str) -> Document:
@@ -179,37 +163,26 @@ def lake_bucket_policy(lake_arn: str, lake_key_arn: str) -> Document:
     or another key. A `Null`-header deny would instead break writers that rely on the default.
     """
     objects = f"{lake_arn}/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                # A deny must cover every action; narrowing it would leave plain-HTTP holes.
-                "Action": "s3:*",
-                "Resource": [lake_arn, objects],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "DenyNonKmsUploads",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:PutObject",
-                "Resource": objects,
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
-            },
-            {
-                "Sid": "DenyOtherKmsKeys",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:PutObject",
-                "Resource": objects,
-                "Condition": {
-                    "StringNotEqualsIfExists": {
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id": lake_key_arn
-                    }
-                },
-            },
-        ],
-    }
+    return _policy(
+        # A deny must cover every action; narrowing it would leave plain-HTTP holes.
+        _deny_everyone(
+            "DenyInsecureTransport", "s3:*", [lake_arn, objects], {"Bool": {"aws:SecureTransport": "false"}}
+        ),
+        _deny_everyone(
+            "DenyNonKmsUploads",
+            "s3:PutObject",
+            objects,
+            {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        ),
+        _deny_everyone(
+            "DenyOtherKmsKeys",
+            "s3:PutObject",
+            objects,
+            {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": lake_key_arn}},
+        ),
+    )
+
+
+def _deny_everyone(sid: str, actions: str, resource: str | list[str], condition: dict[str, Any]) -> Document:
+    """A bucket-policy deny: it binds every principal, the lake's own roles included."""
+    return _statement(sid, actions, resource, effect="Deny", principal="*", condition=condition)

@@ -84,28 +84,29 @@ def retry_strategy() -> RetryStrategy:
     )
 
 
+def _identity() -> dict:
+    """Who every container runs as, and its seccomp profile: the same at pod and container level."""
+    return {
+        "run_as_non_root": True,
+        "run_as_user": RUN_AS,
+        "run_as_group": RUN_AS,
+        "seccomp_profile": m.SeccompProfile(type="RuntimeDefault"),
+    }
+
+
 def container_security_context() -> m.SecurityContext:
     """Kubernetes' `restricted` Pod Security Standard, plus a read-only root filesystem."""
     return m.SecurityContext(
-        run_as_non_root=True,
-        run_as_user=RUN_AS,
-        run_as_group=RUN_AS,
+        **_identity(),
         read_only_root_filesystem=True,
         allow_privilege_escalation=False,
         capabilities=m.Capabilities(drop=["ALL"]),
-        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
     )
 
 
 def pod_security_context() -> m.PodSecurityContext:
     """Pod-level defaults, which Argo's own init and wait containers inherit."""
-    return m.PodSecurityContext(
-        run_as_non_root=True,
-        run_as_user=RUN_AS,
-        run_as_group=RUN_AS,
-        fs_group=RUN_AS,
-        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
-    )
+    return m.PodSecurityContext(**_identity(), fs_group=RUN_AS)
 
 
 def _resources(shape: PodShape) -> Resources:
