@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from coretelecoms.settings import Settings
 
@@ -25,6 +28,41 @@ def every_mart() -> tuple[str, ...]:
     from coretelecoms.transform import default_project_dir
 
     return tuple(sorted(p.stem for p in (default_project_dir() / "models" / "marts").glob("*.sql")))
+
+
+# raw.extract_manifests as the loader creates it (one row per entity and ingest date).
+MANIFEST_SCHEMA = pa.schema([
+    ("entity", pa.string()), ("ingest_date", pa.date32()), ("run_id", pa.string()), ("source", pa.string()),
+    ("rows_read", pa.int64()), ("rows_written", pa.int64()), ("rows_quarantined", pa.int64()),
+    ("quarantine_reasons", pa.string()), ("top_quarantine_reason", pa.string()), ("drift_columns", pa.string()),
+    ("fingerprint", pa.string()), ("unchanged_since", pa.date32()), ("published_at", pa.timestamp("us")),
+])  # fmt: skip
+
+
+def manifest(
+    entity: str,
+    day: date,
+    read: int,
+    quarantined: dict[str, int] | None = None,
+    drift: list[str] | None = None,
+    unchanged_since: date | None = None,
+) -> dict[str, Any]:
+    """One manifest row: rows read = written + quarantined, the commonest reason on top."""
+    reasons = quarantined or {}
+    bad = sum(reasons.values())
+    return {
+        "entity": entity, "ingest_date": day, "run_id": f"run-{day}", "source": f"test/{entity}/{day}",
+        "rows_read": read, "rows_written": read - bad, "rows_quarantined": bad,
+        "quarantine_reasons": json.dumps(reasons),
+        "top_quarantine_reason": max(reasons, key=reasons.get) if reasons else None,
+        "drift_columns": json.dumps(drift or []), "fingerprint": None, "unchanged_since": unchanged_since,
+        "published_at": datetime.combine(day, datetime.min.time()).replace(hour=6),
+    }  # fmt: skip
+
+
+def manifests_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Manifest rows as the RAW table `write_raw` (either warehouse) creates."""
+    return pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA)
 
 
 def make_settings(home: Path) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from dbt_raw import (
     load_day,
     write_raw,
 )
-from dbt_warehouse import complaints, make_settings, query, snapshot
+from dbt_warehouse import complaints, make_settings, manifest, query, snapshot
 
 from coretelecoms.common.entities import CALL_LOGS, WEB_FORMS
 from coretelecoms.transform import dbt_build
@@ -39,27 +39,6 @@ MANIFEST_COLUMNS = (
     "rows_quarantined bigint, quarantine_reasons varchar, top_quarantine_reason varchar, drift_columns varchar, "
     "fingerprint varchar, unchanged_since date, published_at timestamp"
 )
-
-
-def manifest(
-    entity: str,
-    day: date,
-    read: int,
-    quarantined: dict[str, int] | None = None,
-    drift: list[str] | None = None,
-    unchanged_since: date | None = None,
-) -> dict[str, Any]:
-    """One manifest row: rows read = written + quarantined, the commonest reason on top."""
-    reasons = quarantined or {}
-    bad = sum(reasons.values())
-    return {
-        "entity": entity, "ingest_date": day, "run_id": f"run-{day}", "source": f"test/{entity}/{day}",
-        "rows_read": read, "rows_written": read - bad, "rows_quarantined": bad,
-        "quarantine_reasons": json.dumps(reasons),
-        "top_quarantine_reason": max(reasons, key=reasons.get) if reasons else None,
-        "drift_columns": json.dumps(drift or []), "fingerprint": None, "unchanged_since": unchanged_since,
-        "published_at": datetime.combine(day, datetime.min.time()).replace(hour=6),
-    }  # fmt: skip
 
 
 def write_manifests(db_path: Path, rows: list[dict[str, Any]]) -> None:

@@ -22,6 +22,7 @@ import yaml
 from dbt_raw import (
     C1,
     DAY1,
+    DAY2,
     DAY3,
     EXPECTED_COMPLAINTS,
     ORPHAN_CUSTOMER,
@@ -34,7 +35,7 @@ from dbt_raw import (
     social_day1,
     write_raw,
 )
-from dbt_warehouse import every_mart, make_settings, query
+from dbt_warehouse import every_mart, make_settings, manifest, manifests_table, query
 
 from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA
 from coretelecoms.settings import Settings
@@ -45,7 +46,9 @@ DATABASE = "CORETELECOMS"
 FAKESNOW_WITH_SHIM = [sys.executable, str(Path(__file__).with_name("fakesnow_shim.py")), "-s", "-p"]
 # dbt-snowflake runs unit tests through temporary tables fakesnow cannot create.
 NO_UNIT_TESTS = "test_type:unit"
-_EPOCH = datetime(1970, 1, 1)
+# fakesnow's server hands a NULL timestamp to the client as the Unix epoch, naive for timestamp_ntz and in
+# UTC for timestamp_tz (the value is null in the database: `is null` holds).
+_EPOCHS = (datetime(1970, 1, 1), datetime(1970, 1, 1, tzinfo=UTC))
 _SNOWFLAKE_TYPES = {
     pa.string(): "varchar",
     pa.int64(): "bigint",
@@ -116,10 +119,10 @@ def _query(port: int, sql: str) -> list[dict[str, Any]]:
         cur.execute(f"use database {DATABASE}")
         cur.execute(sql)
         names = [d[0].lower() for d in cur.description]
-        # fakesnow's server hands a NULL timestamp to the client as the Unix epoch (the value is null
-        # in the database: `is null` holds); read it back as the null it is.
+        # A NULL timestamp arrives as the epoch (_EPOCHS); read it back as the null it is.
         return [
-            {n: None if v == _EPOCH else v for n, v in zip(names, row, strict=True)} for row in cur.fetchall()
+            {n: None if isinstance(v, datetime) and v in _EPOCHS else v for n, v in zip(names, row, strict=True)}
+            for row in cur.fetchall()
         ]
 
 
@@ -222,15 +225,22 @@ def _marts_on_both(settings: Settings, port: int) -> tuple[dict, dict]:
 @pytest.mark.slow
 def test_consecutive_builds_and_a_reloaded_old_day_match_duckdb(snowflake_settings, fakesnow, tmp_path):
     """The incremental runs after the first (fakesnow shim), on both warehouses, row for row."""
+    # The extracts' manifests too, so data_quality_daily's manifest columns are compared as well.
+    manifests = [
+        manifest("call-logs", DAY1, 6, {"unparseable call_start_time": 2, "empty call ID": 1}),
+        manifest("customers", DAY1, 6),
+        manifest("web-forms", DAY2, 2, drift=["channel_hint"]),
+    ]  # fmt: skip
+    raw = {**base_raw(), "extract_manifests": manifests_table(manifests)}
     duck = make_settings(tmp_path / "duckdb")
     duck.home.mkdir()
-    write_raw(duck.duckdb_path, base_raw())
+    write_raw(duck.duckdb_path, raw)
     # Published marts that the full refresh below replaces (built without call logs, loaded at the same
     # times): the Snowflake publish swaps schemas, so the build schema then holds these, and the next
     # incremental build must start from what the full refresh published, not from them.
-    _write_raw(fakesnow, {**base_raw(), "call_logs": None})
+    _write_raw(fakesnow, {**raw, "call_logs": None})
     steps = [dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, full_refresh=True, progress=False)]
-    _write_raw(fakesnow, base_raw())
+    _write_raw(fakesnow, raw)
     steps += [dbt_build(duck, progress=False), dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, full_refresh=True, progress=False)]
     # A second build with nothing new: the incremental path, with its temporary relation.
     steps += [dbt_build(duck, progress=False), dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, progress=False)]
@@ -251,6 +261,9 @@ def test_consecutive_builds_and_a_reloaded_old_day_match_duckdb(snowflake_settin
     for name, table in loads:
         load_day(duck.duckdb_path, name, table)
         _load_day(fakesnow, name, table)
+    day3_manifests = {"extract_manifests": manifests_table([*manifests, manifest("call-logs", DAY3, 1)])}
+    write_raw(duck.duckdb_path, day3_manifests)
+    _write_raw(fakesnow, day3_manifests)
     steps += [dbt_build(duck, progress=False), dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, progress=False)]
     assert all(step.success for step in steps)
 
@@ -261,6 +274,10 @@ def test_consecutive_builds_and_a_reloaded_old_day_match_duckdb(snowflake_settin
     assert fct[("call_center", "CL1")]["resolution_status"] == "Blocked"
     assert fct[("social_media", "SM2")]["resolution_status"] == "Resolved"
     assert fct[("call_center", "CL2")]["customer_id"] == ORPHAN_CUSTOMER
+    quality = {(r["entity"], r["ingest_date"]): r for r in on_snowflake["data_quality_daily"]}
+    assert quality[("call-logs", DAY1)]["top_quarantine_reason"] == "unparseable call_start_time"
+    assert quality[("web-forms", DAY2)]["has_drift"] is True
+    assert quality[("call-logs", DAY3)]["has_manifest"] is True
 
 
 @pytest.mark.slow
