@@ -86,3 +86,34 @@
     {%- endfor %}
     )
 {%- endmacro %}
+
+
+{#- The columns every complaint channel shares, cleaned alike (staging and the delivery history). -#}
+{% macro complaint_attributes() -%}
+    lower({{ coretelecoms.clean_text('customer_id') }}) as customer_id,
+        agent_id,
+        {{ coretelecoms.canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
+        {{ coretelecoms.canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status
+{%- endmacro %}
+
+
+{#- The age band of someone born on `date_of_birth`, on `on_date`; 'Unknown' without a birth date. -#}
+{% macro age_band(date_of_birth, on_date) -%}
+    {%- set age_days = dbt.datediff(date_of_birth, on_date, 'day') -%}
+    case
+        when {{ date_of_birth }} is null then 'Unknown'
+        {%- for upper, band in [(25, 'under 25'), (35, '25-34'), (45, '35-44'), (55, '45-54'), (65, '55-64')] %}
+        when {{ age_days }} < {{ upper }} * 365.25 then '{{ band }}'
+        {%- endfor %}
+        else '65 and over'
+    end
+{%- endmacro %}
+
+
+{#- A PII value as the salted SHA-256 the One Big Table keeps (var pii_salt); null stays null. -#}
+{% macro salted_sha256(column) -%}
+    case
+        when {{ column }} is not null
+            then {{ coretelecoms.sha256_hex("'" ~ var('pii_salt') ~ "' || " ~ column) }}
+    end
+{%- endmacro %}

@@ -43,6 +43,16 @@ def loaded_at(day: date) -> datetime:
     return _LAST_LOAD - timedelta(days=(DAY3 - day).days)
 
 
+_load_clock = [datetime.now(UTC)]
+
+
+def load_time() -> datetime:
+    """The `_loaded_at` of a load the test makes now: as the loaders stamp it, later than every load
+    before it (the incremental models read what was loaded after the newest load they reflect)."""
+    _load_clock[0] = max(datetime.now(UTC), _load_clock[0] + timedelta(seconds=1))
+    return _load_clock[0]
+
+
 def raw_schema(entity: Entity) -> pa.Schema:
     """The RAW table shape: the lake schema of the entity plus the loader's `_loaded_at`."""
     return entity.schema.append(LOADED_AT_FIELD)

@@ -81,14 +81,21 @@ def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list
         con.close()
 
 
+# When a row's source was loaded and which build wrote it: lineage that differs between two builds of
+# the same content by design (a re-loaded day, an incremental build against a full refresh).
+RUN_LINEAGE = ("_loaded_at", "_built_at")
+
+
 def snapshot(settings: Settings, tables: tuple[str, ...] = MARTS) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every mart, in a stable order, for comparing two builds."""
+    """Every row of every mart (all but its run lineage), in a stable order, for comparing two builds."""
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
-        return {
-            table: sorted(con.execute(f"select * from marts.{table}").fetchall(), key=repr)
-            for table in tables
-        }
+        marts = {}
+        for table in tables:
+            columns = [c for c, *_ in con.execute(f"describe marts.{table}").fetchall() if c not in RUN_LINEAGE]
+            rows = con.execute(f"select {', '.join(columns)} from marts.{table}").fetchall()
+            marts[table] = sorted(rows, key=repr)
+        return marts
     finally:
         con.close()
 

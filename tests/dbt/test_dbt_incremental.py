@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import UTC, datetime
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from dbt_raw import (
@@ -19,9 +23,10 @@ from dbt_raw import (
     customers_day2,
     delivery,
     load_day,
+    load_time,
     social_day1,
 )
-from dbt_warehouse import complaints, make_settings, snapshot
+from dbt_warehouse import complaints, make_settings, query, snapshot
 
 from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA
 from coretelecoms.transform import dbt_build
@@ -47,7 +52,7 @@ def test_running_twice_leaves_the_marts_identical(rebuilt):
 def reran_old_day(rebuilt):
     """DAY1 extracted and loaded again (same content, a new `_loaded_at`), then transformed again."""
     settings, before, _ = rebuilt
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = load_time()
     load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, calls_day1(), day=DAY1, at=now))
     load_day(settings.duckdb_path, "customers", delivery(CUSTOMERS, customers_day1(), day=DAY1, at=now))
     return settings, before, dbt_build(settings, progress=False)
@@ -67,14 +72,14 @@ def late(reran_old_day, tmp_path_factory):
     Returns the warehouse built incrementally and a copy of the same RAW built with --full-refresh.
     """
     settings, _, _ = reran_old_day
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = load_time()  # DAY3 is loaded after DAY1's re-load, and stamped so
     # CL1, resolved on DAY1, is re-delivered on DAY3 as blocked: the later delivery wins.
     cl1 = calls(("CL1", C1, 1001, "Payments", "Blocked", "2025-11-20 10:00:00", "2025-11-20 10:30:00", DAY3))
-    load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, cl1, day=DAY3))
+    load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, cl1, day=DAY3, at=now))
     # The orphan customer of CL2 appears in DAY3's customer snapshot.
     orphan = {**customers_day2()[0], "customer_id": ORPHAN_CUSTOMER, "email": "late@gmail.com"}
-    load_day(settings.duckdb_path, "customers", delivery(CUSTOMERS, [*customers_day2(), orphan], day=DAY3))
-    load_day(settings.duckdb_path, "agents", delivery(AGENTS, agents_rows(), day=DAY3))
+    load_day(settings.duckdb_path, "customers", delivery(CUSTOMERS, [*customers_day2(), orphan], day=DAY3, at=now))
+    load_day(settings.duckdb_path, "agents", delivery(AGENTS, agents_rows(), day=DAY3, at=now))
     # Re-running an old date: DAY1's social-media complaints are loaded again (new _loaded_at). SM2's
     # DAY2 status must survive, although DAY1 is now the most recently *loaded* version of it. (Not
     # the calls: CL2 would then be rebuilt anyway, hiding whether its newly known customer is.)
@@ -116,3 +121,31 @@ def test_incremental_equals_full_refresh(late):
     settings, _, refreshed, full = late
     assert full.success
     assert snapshot(settings) == snapshot(refreshed)
+
+
+@pytest.mark.slow
+def test_days_built_one_at_a_time_equal_a_full_refresh(tmp_path):
+    """Four simulated days, each run on its own (every model incremental after the first), give the marts
+    a full refresh of the same RAW gives: re-deliveries, repeat contacts across days, orphans and all."""
+    home = tmp_path / "home"
+    days = [date(2025, 11, 20) + timedelta(days=n) for n in range(4)]
+    _coretelecoms(home, "sources", "generate", "--start", days[0].isoformat(), "--days", str(len(days)),
+                  "--scale", "0.4")  # fmt: skip
+    for day in days:
+        _coretelecoms(home, "run", "--date", day.isoformat())
+    incremental = make_settings(home)
+    refreshed = make_settings(tmp_path / "refreshed")
+    refreshed.home.mkdir()
+    shutil.copy(incremental.duckdb_path, refreshed.duckdb_path)
+    assert dbt_build(refreshed, full_refresh=True, progress=False).success
+    built, rebuilt = snapshot(incremental), snapshot(refreshed)
+    assert all(built[table] for table in ("fct_complaints", "obt_complaints", "agent_daily_performance"))
+    assert query(incremental, "select count(*) as n from marts.fct_complaints where is_repeat_contact")[0]["n"] > 0
+    assert built == rebuilt
+
+
+def _coretelecoms(home: Path, *args: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORETELECOMS_")}
+    completed = subprocess.run([sys.executable, "-m", "coretelecoms", "--home", str(home), *args],
+                               env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]

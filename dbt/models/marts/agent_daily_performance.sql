@@ -1,15 +1,46 @@
 -- One row per agent and day the complaints were requested: volume, resolution rate and speed.
+{#-
+    Incremental (issue 10): a build recomputes every agent's figures on the days of the complaints
+    fct_complaints rewrote, and - only when a newer agents snapshot was loaded - the days of the agents
+    whose name or experience changed. (A re-delivery that moves a complaint to another day leaves
+    the old day's figures until a --full-refresh; real deliveries keep a complaint's request day.)
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='agent_day_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
 with
-
-complaints as (
-
-    select * from {{ ref('fct_complaints') }}
-
-),
 
 agents as (
 
     select * from {{ ref('dim_agents') }}
+
+),
+
+complaints as (
+
+    select * from {{ ref('fct_complaints') }}
+    {%- if is_incremental() %}
+    where complaint_date in (
+        select complaint_date from {{ ref('fct_complaints') }}
+        where _built_at > {{ built_watermark() }}
+    )
+        {%- if snapshots_changed() %}
+        or agent_id in (
+            select stored.agent_id
+            from {{ this }} as stored
+            inner join agents on stored.agent_id = agents.agent_id
+            where stored.agent_name is distinct from agents.agent_name
+                or stored.experience_level is distinct from agents.experience_level
+        )
+        {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -26,8 +57,9 @@ daily as (
         count(case when channel = 'web_form' then 1 end) as web_form_complaints,
         -- Speed is measured on resolved complaints only: an open one has no resolution time yet.
         median(case when is_resolved then resolution_minutes end) as median_resolution_minutes,
-        avg(case when is_resolved then resolution_minutes end) as avg_resolution_minutes
-
+        avg(case when is_resolved then resolution_minutes end) as avg_resolution_minutes,
+        max(_loaded_at) as _loaded_at,
+        max(_built_at) as _built_at
     from complaints
     group by agent_id, complaint_date
 
@@ -50,7 +82,9 @@ final as (
         cast(daily.avg_resolution_minutes as numeric(18, 2)) as avg_resolution_minutes,
         daily.call_center_complaints,
         daily.social_media_complaints,
-        daily.web_form_complaints
+        daily.web_form_complaints,
+        daily._loaded_at,
+        daily._built_at
 
     from daily
     inner join agents

@@ -1,8 +1,11 @@
+{#- Incremental: only calls a newer load delivered are reconsidered (macros/incremental.sql). -#}
+{{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+
 with
 
 source as (
 
-    {{ source_or_empty('raw', 'call_logs') }}
+    {{ redelivered_rows('raw', 'call_logs', clean_text('call_id'), 'call_id') }}
 
 ),
 
@@ -10,10 +13,7 @@ renamed as (
 
     select
         {{ clean_text('call_id') }} as call_id,
-        lower({{ clean_text('customer_id') }}) as customer_id,
-        agent_id,
-        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
-        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        {{ complaint_attributes() }},
         -- Out-of-calendar dates (2999-12-31, 1900-01-01) become null and the row is flagged.
         {{ within_calendar('call_start_time') }} as call_start_time,
         {{ within_calendar('call_end_time') }} as call_end_time,
@@ -28,15 +28,10 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
     -- Exact duplicates collapse; a call re-delivered on a later day with a new status: latest wins.
-    qualify row_number() over (
-        partition by call_id
-        order by
-            _ingest_date desc,
-            _loaded_at desc,
-            resolution_status, call_end_time, call_start_time, customer_id, agent_id, complaint_category
-    ) = 1
+    select * from renamed
+    {{ latest_delivery('call_id', ['resolution_status', 'call_end_time', 'call_start_time', 'customer_id',
+                                   'agent_id', 'complaint_category']) }}
 
 )
 

@@ -3,7 +3,11 @@
     (channel, source id, delivery day). The per-channel staging models keep only the latest version
     of each complaint; the history needs each day's, so this reads RAW itself with the same cleaning.
     Inside one delivery, exact duplicates collapse and differing rows resolve as staging does.
+    Incremental: a build adds only the deliveries of loads newer than the stored ones (a day loaded
+    again replaces its rows by key; a complaint it dropped keeps its row, as the status history says).
 -#}
+{{ config(materialized='incremental', unique_key='delivery_key', incremental_strategy='delete+insert', on_schema_change='fail') }}
+
 with
 
 call_logs as (
@@ -20,6 +24,7 @@ call_logs as (
         _ingest_date,
         _loaded_at
     from ({{ source_or_empty('raw', 'call_logs') }}) as call_logs
+    {{ newer_loads_only() }}
 
 ),
 
@@ -37,6 +42,7 @@ social_media_complaints as (
         _ingest_date,
         _loaded_at
     from ({{ source_or_empty('raw', 'social_media_complaints') }}) as social_media_complaints
+    {{ newer_loads_only() }}
 
 ),
 
@@ -54,6 +60,7 @@ web_form_requests as (
         _ingest_date,
         _loaded_at
     from ({{ source_or_empty('raw', 'web_form_requests') }}) as web_form_requests
+    {{ newer_loads_only() }}
 
 ),
 
@@ -72,10 +79,7 @@ renamed as (
     select
         channel,
         {{ clean_text('source_complaint_id') }} as source_complaint_id,
-        lower({{ clean_text('customer_id') }}) as customer_id,
-        agent_id,
-        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
-        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        {{ complaint_attributes() }},
         -- Dates outside the calendar become null, as in the per-channel staging models.
         {{ within_calendar('requested_at') }} as requested_at,
         {{ within_calendar('generation_date') }} as generation_date,
@@ -88,7 +92,11 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
+    select
+        {{ dbt.hash("channel || '|' || source_complaint_id || '|' || cast(_ingest_date as " ~ dbt.type_string() ~ ")") }}
+            as delivery_key,
+        *
+    from renamed
     qualify row_number() over (
         partition by channel, source_complaint_id, _ingest_date
         order by _loaded_at desc, resolution_status, requested_at, customer_id, agent_id, complaint_category

@@ -1,8 +1,11 @@
+{#- Incremental: only requests a newer load delivered are reconsidered (macros/incremental.sql). -#}
+{{ config(materialized='incremental', unique_key='request_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+
 with
 
 source as (
 
-    {{ source_or_empty('raw', 'web_form_requests') }}
+    {{ redelivered_rows('raw', 'web_form_requests', clean_text('request_id'), 'request_id') }}
 
 ),
 
@@ -10,10 +13,7 @@ renamed as (
 
     select
         {{ clean_text('request_id') }} as request_id,
-        lower({{ clean_text('customer_id') }}) as customer_id,
-        agent_id,
-        {{ canonical_value('complaint_category', var('complaint_categories')) }} as complaint_category,
-        {{ canonical_value('resolution_status', var('resolution_statuses')) }} as resolution_status,
+        {{ complaint_attributes() }},
         -- Out-of-calendar dates (2999-12-31, 1900-01-01) become null and the row is flagged.
         {{ within_calendar('request_date') }} as requested_at,
         {{ within_calendar('resolution_date') }} as resolved_at,
@@ -28,15 +28,10 @@ renamed as (
 
 deduplicated as (
 
-    select * from renamed
     -- Exact duplicates collapse; a re-delivery on a later day with a new status: latest wins.
-    qualify row_number() over (
-        partition by request_id
-        order by
-            _ingest_date desc,
-            _loaded_at desc,
-            resolution_status, resolved_at, requested_at, customer_id, agent_id, complaint_category
-    ) = 1
+    select * from renamed
+    {{ latest_delivery('request_id', ['resolution_status', 'resolved_at', 'requested_at', 'customer_id',
+                                      'agent_id', 'complaint_category']) }}
 
 )
 

@@ -1,0 +1,87 @@
+{#-
+    The incremental rules shared by the models that do only the day's work (issue 10).
+
+    Every increment is found from the model's own stored rows - the newest RAW load they reflect
+    (`_loaded_at`) - never from "the last run": a failed build, a skipped day, or Snowflake's
+    schema swap (which leaves the build schema one publish behind) all catch up by themselves, and
+    a re-run with nothing new writes nothing.
+-#}
+
+{#- The newest RAW load this model's stored rows reflect. -#}
+{% macro loaded_watermark() -%}
+    (select coalesce(max(_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+{%- endmacro %}
+
+
+{#- The newest build of fct_complaints this mart's stored rows reflect (their _built_at). -#}
+{% macro built_watermark() -%}
+    (select coalesce(max(_built_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+{%- endmacro %}
+
+
+{#-
+    The RAW rows a latest-wins staging model must (re)consider: on a full build all of them; on an
+    incremental one every delivery of each key that a newer load delivered, plus every delivery of
+    each stored key whose winning version came from a day loaded again (that load may have dropped
+    it, and an older delivery then wins again). `raw_key` is the key as staging cleans it, written
+    over RAW's columns; `key` is the staging column.
+-#}
+{% macro redelivered_rows(source_name, table_name, raw_key, key) -%}
+    {%- set raw_rows = coretelecoms.source_or_empty(source_name, table_name) -%}
+    select * from ({{ raw_rows }}) as raw_rows
+    {%- if is_incremental() %}
+    where {{ raw_key }} in (
+        select {{ raw_key }} from ({{ raw_rows }}) as loaded
+        where _loaded_at > {{ coretelecoms.loaded_watermark() }}
+        union all
+        select {{ key }} from {{ this }}
+        where _ingest_date in (
+            select _ingest_date from ({{ raw_rows }}) as loaded
+            where _loaded_at > {{ coretelecoms.loaded_watermark() }}
+        )
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    One row per `key`: the latest delivery wins (delivery day, then load time); among rows of the
+    same delivery the `tiebreak` columns decide, so exact duplicates collapse and the winner is
+    the same on every warehouse and every run.
+-#}
+{% macro latest_delivery(key, tiebreak) -%}
+    qualify row_number() over (
+        partition by {{ key }}
+        order by _ingest_date desc, _loaded_at desc, {{ tiebreak | join(', ') }}
+    ) = 1
+{%- endmacro %}
+
+
+{#- The build's start, stamped on the rows an incremental mart (re)writes: its readers' watermark. -#}
+{% macro build_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{#- On an incremental build, only the RAW rows of loads newer than the stored ones. -#}
+{% macro newer_loads_only() -%}
+    {%- if is_incremental() -%}
+    where _loaded_at > {{ coretelecoms.loaded_watermark() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Whether a customers or agents delivery newer than this model's rows was loaded: only then can a
+    stored complaint's customer or agent have become known or unknown (an unchanged snapshot is not
+    stored again, so RAW gains no rows). Asked at run time; a full build or a parse says yes.
+-#}
+{% macro snapshots_changed() -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(true) }}{%- endif -%}
+    {%- set newest = [] -%}
+    {%- for snapshot in ['stg_raw__customers', 'stg_raw__agents'] -%}
+        {%- do newest.append('(select max(_loaded_at) from ' ~ ref(snapshot) ~ ') > ' ~ coretelecoms.loaded_watermark()) -%}
+    {%- endfor -%}
+    {%- set answer = run_query('select coalesce(' ~ newest | join(' or ') ~ ', false)').columns[0].values()[0] -%}
+    {{ return(answer) }}
+{%- endmacro %}
