@@ -30,7 +30,9 @@
     {%- set raw_rows = coretelecoms.source_or_empty(source_name, table_name) -%}
     select * from ({{ raw_rows }}) as raw_rows
     {%- if is_incremental() %}
-    where {{ raw_key }} in (
+    -- A newly loaded row without a key stays in view, for staging's not_null test to catch.
+    where ({{ raw_key }} is null and _loaded_at > {{ coretelecoms.loaded_watermark() }})
+        or {{ raw_key }} in (
         select {{ raw_key }} from ({{ raw_rows }}) as loaded
         where _loaded_at > {{ coretelecoms.loaded_watermark() }}
         union all

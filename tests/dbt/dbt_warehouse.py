@@ -86,13 +86,16 @@ def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list
 RUN_LINEAGE = ("_loaded_at", "_built_at")
 
 
-def snapshot(settings: Settings, tables: tuple[str, ...] = MARTS) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every mart (all but its run lineage), in a stable order, for comparing two builds."""
+def snapshot(
+    settings: Settings, tables: tuple[str, ...] = MARTS, *, lineage: bool = False
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every mart, in a stable order, for comparing two builds; the run lineage only if asked
+    (to show marts were not touched at all)."""
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
         marts = {}
         for table in tables:
-            columns = [c for c, *_ in con.execute(f"describe marts.{table}").fetchall() if c not in RUN_LINEAGE]
+            columns = [c for c, *_ in con.execute(f"describe marts.{table}").fetchall() if lineage or c not in RUN_LINEAGE]
             rows = con.execute(f"select {', '.join(columns)} from marts.{table}").fetchall()
             marts[table] = sorted(rows, key=repr)
         return marts

@@ -47,22 +47,22 @@ def test_every_mart_is_published_from_the_audited_build(built):
     # Every model of the marts folder (whoever added it) is built in marts_build and published.
     assert _tables(settings, "marts") == models
     assert _tables(settings, "marts_build") == models
-    assert snapshot(settings, tuple(models)) == {
-        table: sorted(rows, key=repr)
-        for table, rows in ((t, [tuple(r.values()) for r in query(settings, f"select * from marts_build.{t}")])
-                            for t in models)
-    }  # fmt: skip
+    def every_row(schema: str) -> dict[str, list[tuple]]:  # lineage included: the published copy is the build
+        return {t: sorted((tuple(r.values()) for r in query(settings, f"select * from {schema}.{t}")), key=repr)
+                for t in models}  # fmt: skip
+
+    assert every_row("marts") == every_row("marts_build")
     assert _state(settings) == "published"
 
 
 def test_bad_data_failing_a_test_leaves_the_marts_unchanged(built, tmp_path):
     settings = _copy_of(built, tmp_path)
-    before = snapshot(settings)
+    before = snapshot(settings, lineage=True)
     # A new good call and one whose id is blank: staging's not_null test on call_id fails.
     load_day(settings.duckdb_path, "call_logs", _day3_calls("CL9", "  "))
     with pytest.raises(PipelineError, match="not_null_stg_raw__call_logs_call_id"):
         dbt_build(settings, progress=False)
-    assert snapshot(settings) == before
+    assert snapshot(settings, lineage=True) == before
     assert _state(settings) == "building"
 
 
@@ -79,7 +79,7 @@ def _failing_audit_project(tmp_path: Path) -> Path:
 
 def test_a_failed_audit_leaves_the_marts_unchanged_and_the_next_build_starts_from_them(built, tmp_path):
     settings = _copy_of(built, tmp_path)
-    before = snapshot(settings)
+    before = snapshot(settings, lineage=True)
     load_day(settings.duckdb_path, "call_logs", _day3_calls("CL9"))
     with pytest.raises(PipelineError, match="assert_audit_refuses"):
         dbt_build(settings, progress=False, project_dir=_failing_audit_project(tmp_path))
@@ -88,7 +88,7 @@ def test_a_failed_audit_leaves_the_marts_unchanged_and_the_next_build_starts_fro
     assert query(settings, "select count(*) n from marts_build.fct_complaints where source_complaint_id = 'CL9'") == [
         {"n": 1}
     ]
-    assert snapshot(settings) == before
+    assert snapshot(settings, lineage=True) == before
 
     # DAY3 is loaded again without CL9 (the loader replaces a day): the unpublished increment must
     # not survive into the next build - it would fail the reconciliation with RAW.
@@ -119,7 +119,7 @@ dbt_build(Settings(home=home, duckdb_path=home / "warehouse.duckdb", warehouse="
 @pytest.mark.slow
 def test_a_build_killed_after_writing_marts_leaves_the_published_ones_consistent(built, tmp_path):
     settings = _copy_of(built, tmp_path)
-    before = snapshot(settings)
+    before = snapshot(settings, lineage=True)
     load_day(settings.duckdb_path, "call_logs", _day3_calls("CL9", "CL10"))
     log = settings.home / "dbt" / "local" / "logs" / "dbt.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -133,7 +133,7 @@ def test_a_build_killed_after_writing_marts_leaves_the_published_ones_consistent
         too_early="the build ended before it could be killed",
     )
 
-    after = snapshot(settings)
+    after = snapshot(settings, lineage=True)
     assert after == before
     assert len(after["fct_complaints"]) == len(after["obt_complaints"])  # consistent with each other
 

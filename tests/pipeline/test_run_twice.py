@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 # Per-run lineage: which run wrote a row and when it was ingested, published (the partition manifest) and
-# loaded (in the marts: when its source rows were loaded). Everything else must be identical.
-VOLATILE = {"_ingested_at", "_run_id", "_loaded_at", "source_loaded_at", "run_id", "published_at"}
+# loaded (in the marts: when its source rows were loaded, and which build wrote them). Everything else must be identical.
+VOLATILE = {"_ingested_at", "_run_id", "_loaded_at", "_built_at", "source_loaded_at", "run_id", "published_at"}
 
 
 def _cli(home: Path, *args: str) -> None:

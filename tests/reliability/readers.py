@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from coretelecoms.common.entities import ENTITIES
 
-RUN_COLUMNS = ("_ingested_at", "_run_id", "_loaded_at")  # differ from run to run by design
+RUN_COLUMNS = ("_ingested_at", "_run_id", "_loaded_at", "_built_at")  # differ from run to run by design
 MANIFEST_RUN_FIELDS = ("run_id", "published_at")
 
 

@@ -24,7 +24,7 @@ DAY = "2025-11-20"
 UI = "https://argo.example.test"
 # Lineage columns: they record when, by which run and from where a row was loaded, so they differ between
 # any two runs.
-VOLATILE = {"_loaded_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at", "source_loaded_at",
+VOLATILE = {"_loaded_at", "_built_at", "_ingested_at", "_run_id", "_last_loaded_at", "_first_loaded_at", "source_loaded_at",
             "published_at",
             # data_quality_daily's manifest columns: the run's own id, and the source under each run's home.
             "run_id", "source_location"}  # fmt: skip
