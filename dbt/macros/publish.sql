@@ -86,6 +86,17 @@
 {%- endmacro %}
 
 
+{#-
+    Whether `node`'s build can be published as its rewritten rows (see duckdb__publish_marts): an
+    incremental mart that declares it stamps them, config meta {'publish': 'rows_built'}.
+-#}
+{% macro _publishes_increment(node) -%}
+    {{ return(not flags.FULL_REFRESH and node.config.materialized == 'incremental'
+              and node.config.meta.get('publish') == 'rows_built' and node.config.unique_key is string
+              and coretelecoms._relation_exists(node.database, var('marts_schema'), node.alias)) }}
+{%- endmacro %}
+
+
 {#- Publish only a build in which nothing failed (warnings are fine: they only count). -#}
 {% macro publish_marts(results) -%}
     {%- if not coretelecoms._wap_active() -%}{{ return('') }}{%- endif -%}
@@ -99,19 +110,40 @@
 {%- endmacro %}
 
 
-{#- DuckDB: one transaction (returned as the hook's SQL, which dbt runs outside its own transaction). -#}
+{#-
+    DuckDB: one transaction - every statement through dbt's connection, which opens it on the first
+    (the relation lookups may already have), committed once at the end; a kill before the commit
+    leaves the published marts as they were.
+    An incremental mart that stamps the rows a build writes (_built_at) and says so (meta publish:
+    rows_built) publishes only those rows: the published copy equals the build's state before this
+    build (it was published, or reset from it), so replacing the rewritten keys makes the two equal
+    again at the day's cost, not the history's. Every other mart, a full refresh or a first publish
+    copies the whole table.
+-#}
 {% macro duckdb__publish_marts() -%}
     {%- set published = var('marts_schema') -%}
-    {%- set statements = ['begin transaction', 'create schema if not exists ' ~ published] -%}
+    {%- set statements = ['create schema if not exists ' ~ published] -%}
     {%- for node in coretelecoms._mart_models()
             if coretelecoms._relation_exists(node.database, node.schema, node.alias) -%}
-        {%- do statements.append(coretelecoms.copy_table(node.database, node.schema, published, node.alias)) -%}
+        {%- if coretelecoms._publishes_increment(node) -%}
+            {%- set build = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- set target_relation = api.Relation.create(database=node.database, schema=published, identifier=node.alias) -%}
+            {%- set written = 'select * from ' ~ build ~ ' where _built_at = ' ~ coretelecoms.build_timestamp() -%}
+            {%- do statements.append('delete from ' ~ target_relation ~ ' where ' ~ node.config.unique_key
+                                     ~ ' in (select ' ~ node.config.unique_key ~ ' from (' ~ written ~ ') as written)') -%}
+            {%- do statements.append('insert into ' ~ target_relation ~ ' ' ~ written) -%}
+        {%- else -%}
+            {%- do statements.append(coretelecoms.copy_table(node.database, node.schema, published, node.alias)) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- do statements.append('delete from ' ~ coretelecoms._publication_table()) -%}
     {%- do statements.append("insert into " ~ coretelecoms._publication_table()
                              ~ " values ('published', " ~ dbt.current_timestamp() ~ ")") -%}
-    {%- do statements.append('commit') -%}
-    {{ return(statements | join(';\n') ~ ';') }}
+    {%- for statement in statements -%}
+        {% do run_query(statement) %}
+    {%- endfor -%}
+    {% do adapter.commit() %}
+    {{ return('') }}
 {%- endmacro %}
 
 

@@ -11,6 +11,7 @@
         unique_key='agent_day_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'publish': 'rows_built'},
     )
 }}
 
@@ -58,8 +59,7 @@ daily as (
         -- Speed is measured on resolved complaints only: an open one has no resolution time yet.
         median(case when is_resolved then resolution_minutes end) as median_resolution_minutes,
         avg(case when is_resolved then resolution_minutes end) as avg_resolution_minutes,
-        max(_loaded_at) as _loaded_at,
-        max(_built_at) as _built_at
+        max(_loaded_at) as _loaded_at
     from complaints
     group by agent_id, complaint_date
 
@@ -84,7 +84,7 @@ final as (
         daily.social_media_complaints,
         daily.web_form_complaints,
         daily._loaded_at,
-        daily._built_at
+        {{ build_timestamp() }} as _built_at
 
     from daily
     inner join agents

@@ -1,6 +1,7 @@
 -- One row per known customer: their complaint history and the churn-risk signals Customer Success
 -- watches. Windows count back from the latest delivery in the data (or var as_of_date), so a
--- backfill or a re-run gives the same answer whatever day it runs on.
+-- backfill or a re-run gives the same answer whatever day it runs on. Lifetime totals come from
+-- int_customer_complaint_totals (incremental), the windows from the last 90 days of complaints.
 with
 
 customers as (
@@ -29,32 +30,39 @@ as_of as (
 
 ),
 
-history as (
+totals as (
 
+    select * from {{ ref('int_customer_complaint_totals') }}
+
+),
+
+recent as (
+
+    -- Only the last 90 days count toward the windows: a bounded scan, however long the history.
     select
         complaints.customer_id,
-        count(*) as total_complaints,
-        min(complaints.complaint_date) as first_complaint_date,
-        max(complaints.complaint_date) as last_complaint_date,
         count(case
-            when complaints.complaint_date > {{ dbt.dateadd('day', -30, 'as_of.as_of_date') }}
-                and complaints.complaint_date <= as_of.as_of_date then 1
+            when complaints.complaint_date > {{ dbt.dateadd('day', -30, 'as_of.as_of_date') }} then 1
         end) as complaints_last_30_days,
-        count(case
-            when complaints.complaint_date > {{ dbt.dateadd('day', -90, 'as_of.as_of_date') }}
-                and complaints.complaint_date <= as_of.as_of_date then 1
-        end) as complaints_last_90_days,
-        count(case when not complaints.is_resolved then 1 end) as unresolved_complaints,
-        count(distinct complaints.channel) as channels_used,
-        max(case when complaints.channel = 'call_center' then 1 else 0 end) = 1 as used_call_center,
-        max(case when complaints.channel = 'social_media' then 1 else 0 end) = 1 as used_social_media,
-        max(case when complaints.channel = 'web_form' then 1 else 0 end) = 1 as used_web_form,
-        count(distinct complaints.complaint_category) as distinct_categories,
-        avg(case when complaints.is_resolved then complaints.resolution_minutes end) as avg_resolution_minutes
+        count(*) as complaints_last_90_days
 
     from complaints
     cross join as_of
+    where complaints.complaint_date > {{ dbt.dateadd('day', -90, 'as_of.as_of_date') }}
+        and complaints.complaint_date <= as_of.as_of_date
     group by complaints.customer_id
+
+),
+
+history as (
+
+    select
+        totals.*,
+        recent.complaints_last_30_days,
+        recent.complaints_last_90_days
+    from totals
+    left join recent
+        on totals.customer_id = recent.customer_id
 
 ),
 

@@ -12,6 +12,7 @@
         unique_key='complaint_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'publish': 'rows_built'},
     )
 }}
 
