@@ -71,3 +71,14 @@
         else 'unknown'
     end
 {%- endmacro %}
+
+
+{#-
+    The region kind of a USPS `code` and the state it names: only the 50 states and DC count as
+    states; military and territory codes keep their region code and get no state. `prefix` names
+    the pair (address_region_kind, address_state for customers).
+-#}
+{% macro region_columns(code, prefix='') -%}
+    {{ coretelecoms.region_kind(code) }} as {{ prefix }}region_kind,
+        case when {{ coretelecoms.region_kind(code) }} = 'state' then {{ code }} end as {{ prefix }}state
+{%- endmacro %}

@@ -87,3 +87,18 @@
     {%- set answer = run_query('select coalesce(' ~ newest | join(' or ') ~ ', false)').columns[0].values()[0] -%}
     {{ return(answer) }}
 {%- endmacro %}
+
+
+{#-
+    The latest delivery of a snapshot source (customers, agents) in `relation`, one row per `key`:
+    exact duplicates inside the delivery collapse, and two differing rows for one id (never seen,
+    but possible) resolve by the `tiebreak` columns rather than by chance.
+-#}
+{% macro latest_snapshot(relation, key, tiebreak) -%}
+    select * from {{ relation }}
+    where _ingest_date = (select max(_ingest_date) from {{ relation }})
+    qualify row_number() over (
+        partition by {{ key }}
+        order by _loaded_at desc, {{ tiebreak | join(', ') }}
+    ) = 1
+{%- endmacro %}

@@ -13,14 +13,7 @@
     until a --full-refresh (the loader replaces a day with what the extract read again, which
     normally holds the same complaints).
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='history_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key='history_key') }}
 
 with
 

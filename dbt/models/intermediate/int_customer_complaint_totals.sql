@@ -5,14 +5,7 @@
     (A re-delivery that moves a complaint to another customer leaves the first one's totals until a
     --full-refresh; orphans that become known move from the unknown member, which has no totals.)
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key='customer_id') }}
 
 with
 

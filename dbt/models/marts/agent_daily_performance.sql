@@ -5,15 +5,7 @@
     whose name or experience changed. (A re-delivery that moves a complaint to another day leaves
     the old day's figures until a --full-refresh; real deliveries keep a complaint's request day.)
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='agent_day_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        meta={'publish': 'rows_built'},
-    )
-}}
+{{ config(materialized='incremental', unique_key='agent_day_key', meta={'publish': 'rows_built'}) }}
 
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
 with

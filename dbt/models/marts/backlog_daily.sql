@@ -8,14 +8,7 @@
     Incremental so a day's cost stays flat: only snapshot days from the earliest delivery loaded
     since the last build are recomputed (macro cs_rebuild_from), each from the status history.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='backlog_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key='backlog_key') }}
 
 with
 

@@ -1,7 +1,6 @@
 {#-
-    Configured here rather than in dbt_project.yml: the increment below only makes sense together
-    with this unique key and strategy, so a reader should see them side by side. delete+insert is
-    the strategy dbt-duckdb and dbt-snowflake implement alike.
+    The unique key is configured here, beside the increment it makes sense with; the strategy
+    (delete+insert) for every incremental model in dbt_project.yml.
 
     A full build reads int_complaint_repeat_contacts (every complaint). An incremental build does the
     day's work only (issue 10) - its cost follows the day's deliveries, not the history:
@@ -14,15 +13,7 @@
        (twice the window, so each neighbour's own nearest contacts are seen too).
     _built_at (the build's start) marks the rows a build wrote, for the marts that read this one.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='complaint_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        meta={'publish': 'rows_built'},
-    )
-}}
+{{ config(materialized='incremental', unique_key='complaint_key', meta={'publish': 'rows_built'}) }}
 
 {%- set window_days = var('repeat_contact_days') %}
 

@@ -6,15 +6,7 @@
     newer than this table's), and - only when a newer customers or agents snapshot was loaded - the
     complaints whose customer or agent attributes changed in it.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='complaint_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        meta={'publish': 'rows_built'},
-    )
-}}
+{{ config(materialized='incremental', unique_key='complaint_key', meta={'publish': 'rows_built'}) }}
 
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
 with

@@ -24,34 +24,15 @@ renamed as (
 
 ),
 
-located as (
-
-    select
-        renamed.*,
-        {{ region_kind('region_code') }} as region_kind,
-        -- Only the 50 states and DC count as states; military and territories keep region_code.
-        case when {{ region_kind('region_code') }} = 'state' then region_code end as state
-    from renamed
-
-),
-
 latest_delivery as (
 
-    -- A static snapshot re-delivered whole every day: the latest delivery is the team.
-    select * from located
-    where _ingest_date = (select max(_ingest_date) from renamed)
-
-),
-
-deduplicated as (
-
-    select * from latest_delivery
-    -- Exact duplicates inside the delivery collapse; differing rows for one id resolve deterministically.
-    qualify row_number() over (
-        partition by agent_id
-        order by _loaded_at desc, agent_name, experience_level, state_as_delivered
-    ) = 1
+    -- A static snapshot re-delivered whole every day: only its latest delivery is read, so the cost
+    -- stays one snapshot however many days RAW keeps.
+    select
+        *,
+        {{ region_columns('region_code') }}
+    from ({{ latest_snapshot('renamed', 'agent_id', ['agent_name', 'experience_level', 'state_as_delivered']) }}) as latest
 
 )
 
-select * from deduplicated
+select * from latest_delivery

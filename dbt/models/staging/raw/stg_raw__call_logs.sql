@@ -1,5 +1,5 @@
 {#- Incremental: only calls a newer load delivered are reconsidered (macros/incremental.sql). -#}
-{{ config(materialized='incremental', unique_key='call_id', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='call_id') }}
 
 with
 

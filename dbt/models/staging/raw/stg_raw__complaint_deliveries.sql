@@ -6,7 +6,7 @@
     Incremental: a build adds only the deliveries of loads newer than the stored ones (a day loaded
     again replaces its rows by key; a complaint it dropped keeps its row, as the status history says).
 -#}
-{{ config(materialized='incremental', unique_key='delivery_key', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{ config(materialized='incremental', unique_key='delivery_key') }}
 
 with
 

@@ -29,36 +29,16 @@ renamed as (
 
 ),
 
-located as (
-
-    select
-        renamed.*,
-        {{ region_kind('address_region_code') }} as address_region_kind,
-        -- Only the 50 states and DC count as states; military and territories keep their region code.
-        case when {{ region_kind('address_region_code') }} = 'state' then address_region_code end as address_state
-    from renamed
-
-),
-
 latest_delivery as (
 
-    -- A static snapshot re-delivered whole every day: the latest delivery is the customer base.
-    -- Reading only that day keeps the cost at one snapshot however many days RAW keeps.
-    select * from located
-    where _ingest_date = (select max(_ingest_date) from renamed)
-
-),
-
-deduplicated as (
-
-    select * from latest_delivery
-    -- Exact duplicates inside the delivery collapse; two differing rows for one id (never seen, but
-    -- possible) resolve deterministically rather than by chance.
-    qualify row_number() over (
-        partition by customer_id
-        order by _loaded_at desc, customer_name, email, address, gender, date_of_birth, signup_date
-    ) = 1
+    -- A static snapshot re-delivered whole every day: only its latest delivery is read, so the cost
+    -- stays one snapshot however many days RAW keeps.
+    select
+        *,
+        {{ region_columns('address_region_code', prefix='address_') }}
+    from ({{ latest_snapshot('renamed', 'customer_id', ['customer_name', 'email', 'address', 'gender', 'date_of_birth',
+                                              'signup_date']) }}) as latest
 
 )
 
-select * from deduplicated
+select * from latest_delivery
