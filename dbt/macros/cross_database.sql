@@ -76,3 +76,34 @@
 {% macro duckdb__iso_day_of_week(date_expr) -%}
     isodow({{ date_expr }})
 {%- endmacro %}
+
+
+{#-
+    Whether `relation` (a table or view) exists, asked of the warehouse's catalog, not of dbt's
+    relation cache. On a cache miss dbt lists the schema and adds its relations to the cache one at
+    a time, and the first one added marks the whole schema as cached: a model thread asking about
+    the same schema meanwhile gets the partial list, so a table that exists looks missing (seen on
+    CI: stg_raw__web_form_requests built from the empty shape while raw.web_form_requests existed).
+    Snowflake has an information schema per database; DuckDB one for all catalogs.
+-#}
+{% macro relation_in_catalog(relation) -%}
+    {{ return(adapter.dispatch('relation_in_catalog', 'coretelecoms')(relation)) }}
+{%- endmacro %}
+
+{% macro _count_in_catalog(tables, relation) -%}
+    {%- set sql -%}
+        select count(*) from {{ tables }}
+        where lower(table_catalog) = lower('{{ relation.database }}')
+          and lower(table_schema) = lower('{{ relation.schema }}')
+          and lower(table_name) = lower('{{ relation.identifier }}')
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0] | int > 0) }}
+{%- endmacro %}
+
+{% macro default__relation_in_catalog(relation) -%}
+    {{ return(coretelecoms._count_in_catalog(relation.database ~ '.information_schema.tables', relation)) }}
+{%- endmacro %}
+
+{% macro duckdb__relation_in_catalog(relation) -%}
+    {{ return(coretelecoms._count_in_catalog('information_schema.tables', relation)) }}
+{%- endmacro %}

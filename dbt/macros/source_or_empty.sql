@@ -12,7 +12,8 @@
         {%- set existing = adapter.get_relation(
             database=relation.database, schema=relation.schema, identifier=relation.identifier
         ) -%}
-        {%- if existing is none -%}
+        {#- dbt's cache can answer "missing" for a table another thread is caching: ask the catalog. -#}
+        {%- if existing is none and not coretelecoms.relation_in_catalog(relation) -%}
             {{ log("RAW table " ~ relation ~ " is missing: building " ~ model.name ~ " from an empty set", info=true) }}
             {{- coretelecoms.empty_source(source_name, table_name) -}}
         {%- else -%}
