@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from coretelecoms.bench.history import DayFigures, StepFigures, format_table, ratios, step_argv
+from coretelecoms.bench.history import DayFigures, StepFigures, dbt_node_times, format_table, ratios, step_argv
 from coretelecoms.pipeline.steps import STEPS
 
 STEP_NAMES = [f"extract-{e}" for e in ("customers", "agents", "call-logs", "social-media", "web-forms")]
@@ -109,3 +109,18 @@ def test_the_table_has_a_row_per_step_and_the_total_with_both_ratios():
         "2.0",
         "2.00",
     ]
+
+
+def test_dbt_node_times_split_models_tests_and_unit_tests(tmp_path):
+    results = [
+        {"unique_id": "model.coretelecoms.fct_complaints", "execution_time": 3.0},
+        {"unique_id": "model.coretelecoms.dim_date", "execution_time": 0.5},
+        {"unique_id": "test.coretelecoms.unique_fct_complaints_complaint_key.abc", "execution_time": 1.25},
+        {"unique_id": "unit_test.coretelecoms.stg_raw__customers.test_gender_codes", "execution_time": 0.75},
+    ]
+    path = tmp_path / "run_results.json"
+    path.write_text(json.dumps({"results": results}))
+    times = dbt_node_times(path, top=2)
+    assert (times["models"], times["data_tests"], times["unit_tests"]) == (3.5, 1.25, 0.75)
+    assert times["slowest"] == [["fct_complaints", 3.0], ["abc", 1.25]]
+    assert dbt_node_times(tmp_path / "absent.json") is None

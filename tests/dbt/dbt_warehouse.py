@@ -65,6 +65,13 @@ def manifests_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA)
 
 
+def project_models() -> int:
+    """How many models the dbt project has: a build that passes builds every one."""
+    from coretelecoms.transform.runner import default_project_dir
+
+    return len(list((default_project_dir() / "models").rglob("*.sql")))
+
+
 def make_settings(home: Path) -> Settings:
     """Settings for a DuckDB warehouse under `home`, whatever CORETELECOMS_* the shell has set."""
     return Settings(home=home, duckdb_path=home / "warehouse.duckdb", warehouse="duckdb")

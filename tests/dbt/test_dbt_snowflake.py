@@ -32,10 +32,11 @@ from dbt_raw import (
     customers_day2,
     delivery,
     load_day,
+    load_time,
     social_day1,
     write_raw,
 )
-from dbt_warehouse import every_mart, make_settings, manifest, manifests_table, query
+from dbt_warehouse import every_mart, make_settings, manifest, manifests_table, project_models, query
 
 from coretelecoms.common.entities import AGENTS, CALL_LOGS, CUSTOMERS, SOCIAL_MEDIA
 from coretelecoms.settings import Settings
@@ -144,8 +145,7 @@ def test_first_build_on_snowflake_matches_duckdb(snowflake_settings, fakesnow, b
     result = dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, progress=False)
 
     assert result.target == "snowflake"
-    models = len(list((default_project_dir() / "models").rglob("*.sql")))
-    assert (result.models_passed, result.models_failed, result.tests_failed) == (models, 0, 0)
+    assert (result.models_passed, result.models_failed, result.tests_failed) == (project_models(), 0, 0)
     assert result.warnings == built.result.warnings
     # Unit tests aside, the same tests ran and passed as on DuckDB.
     unit_tests = _unit_test_count()
@@ -253,13 +253,13 @@ def test_consecutive_builds_and_a_reloaded_old_day_match_duckdb(snowflake_settin
 
     # DAY3: CL1 re-delivered (a later status wins), the orphan customer of CL2 appears; DAY1's
     # social-media complaints re-loaded (SM2's DAY2 status must survive).
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = load_time()  # a load after the base data's, stamped so as the loaders do
     cl1 = calls(("CL1", C1, 1001, "Payments", "Blocked", "2025-11-20 10:00:00", "2025-11-20 10:30:00", DAY3))
     orphan = {**customers_day2()[0], "customer_id": ORPHAN_CUSTOMER, "email": "late@gmail.com"}
     loads = [
-        ("call_logs", delivery(CALL_LOGS, cl1, day=DAY3)),
-        ("customers", delivery(CUSTOMERS, [*customers_day2(), orphan], day=DAY3)),
-        ("agents", delivery(AGENTS, agents_rows(), day=DAY3)),
+        ("call_logs", delivery(CALL_LOGS, cl1, day=DAY3, at=now)),
+        ("customers", delivery(CUSTOMERS, [*customers_day2(), orphan], day=DAY3, at=now)),
+        ("agents", delivery(AGENTS, agents_rows(), day=DAY3, at=now)),
         ("social_media_complaints", delivery(SOCIAL_MEDIA, social_day1(), day=DAY1, at=now)),
     ]
     for name, table in loads:

@@ -41,6 +41,7 @@ class StepFigures:
 class DayFigures:
     date: str
     steps: dict[str, StepFigures] = field(default_factory=dict)
+    dbt_nodes: dict | None = None  # where the transform's time went (dbt's run_results.json)
 
     @property
     def total(self) -> StepFigures:
@@ -125,6 +126,7 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
                 echo(
                     f"  {day} {name}: {step.seconds:.1f} s, {step.peak_rss_mb:.0f} MB, {step.cpu_seconds:.1f} cpu-s"
                 )
+        figures.dbt_nodes = dbt_node_times(home / "dbt" / "local" / "target" / "run_results.json")
         results.append(figures)
         if echo:
             echo(format_day(figures))
@@ -133,12 +135,31 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
     return _report(header, results)
 
 
+def dbt_node_times(run_results: Path, top: int = 6) -> dict | None:
+    """Seconds dbt spent in models, in data tests and in unit tests, and its slowest nodes."""
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+    def kind(unique_id: str) -> str:
+        return {"model": "models", "test": "data_tests", "unit_test": "unit_tests"}.get(unique_id.split(".")[0], "other")
+
+    totals: dict[str, float] = {}
+    for node in results:
+        totals[kind(node["unique_id"])] = totals.get(kind(node["unique_id"]), 0.0) + node["execution_time"]
+    slowest = sorted(results, key=lambda node: -node["execution_time"])[:top]
+    return {**{k: round(v, 2) for k, v in sorted(totals.items())},
+            "slowest": [[node["unique_id"].split(".")[-1], round(node["execution_time"], 2)] for node in slowest]}  # fmt: skip
+
+
 def _report(header: dict, results: list[DayFigures]) -> dict:
     return {
         **header,
         "days_done": len(results),
         "per_day": [
-            {"date": d.date, "steps": {n: asdict(s) for n, s in d.steps.items()}, "total": asdict(d.total)}
+            {"date": d.date, "steps": {n: asdict(s) for n, s in d.steps.items()}, "total": asdict(d.total),
+             "dbt_nodes": d.dbt_nodes}
             for d in results
         ],
         "ratios": ratios(results),
@@ -173,7 +194,13 @@ def format_day(figures: DayFigures) -> str:
     ]
     total = figures.total
     summary = f"total {total.seconds:.1f}s, max {total.peak_rss_mb:.0f}MB, {total.cpu_seconds or 0:.1f} cpu-s"
-    return f"{figures.date}: {'  '.join(cells)}  | {summary}"
+    line = f"{figures.date}: {'  '.join(cells)}  | {summary}"
+    if figures.dbt_nodes:
+        nodes = figures.dbt_nodes
+        slowest = ", ".join(f"{name} {seconds:.1f}" for name, seconds in nodes["slowest"])
+        line += (f"\n  dbt: models {nodes.get('models', 0):.1f}s, data tests {nodes.get('data_tests', 0):.1f}s, "
+                 f"unit tests {nodes.get('unit_tests', 0):.1f}s; slowest: {slowest}")  # fmt: skip
+    return line
 
 
 def format_table(report: dict) -> str:
