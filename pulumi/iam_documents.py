@@ -19,10 +19,11 @@ class ImageAccess:
     reads_source: bool = False
     writes_lake: bool = False
     reads_raw: bool = False
+    reads_manifests: bool = False  # only the partitions' `_manifest.json` under raw/ (implied by reads_raw)
 
     @property
     def needs_policy(self) -> bool:
-        return self.reads_source or self.writes_lake or self.reads_raw
+        return self.reads_source or self.writes_lake or self.reads_raw or self.reads_manifests
 
 
 def dumps(document: Document) -> str:
@@ -122,10 +123,13 @@ def image_policy(
             # GenerateDataKey to encrypt; Decrypt because multipart uploads under SSE-KMS need it.
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt", "kms:GenerateDataKey"], "EncryptLakeThroughS3"),
         ]
-    if access.reads_raw:
+    if access.reads_raw or access.reads_manifests:
+        # The manifests say which partitions are whole and which files they hold; the data files
+        # themselves only when the image reads them (put mode), not when Snowflake does.
+        readable = f"{lake_arn}/{RAW_PREFIX}*" if access.reads_raw else f"{lake_arn}/{RAW_PREFIX}*/_manifest.json"
         statements += [
             _list_prefixes(lake_arn, [RAW_PREFIX], "ListRaw"),
-            _statement("ReadRaw", ["s3:GetObject"], f"{lake_arn}/{RAW_PREFIX}*"),
+            _statement("ReadRaw" if access.reads_raw else "ReadManifests", ["s3:GetObject"], readable),
             _kms_via_s3(lake_key_arn, region, ["kms:Decrypt"], "DecryptLakeThroughS3"),
         ]
     return _policy(*statements)

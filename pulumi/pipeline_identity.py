@@ -13,8 +13,9 @@ from iam_documents import ImageAccess, bucket_arn, dumps, image_policy, irsa_tru
 def image_access(loader_lake_access: str) -> dict[str, ImageAccess]:
     """What each image does, hence what its role may do.
 
-    The loader on Snowflake only sends SQL (COPY INTO … FROM @stage, LIST @stage); Snowflake itself reads
-    the lake through the storage integration's role. Giving the pod S3 read as well would open a second,
+    The loader on Snowflake reads the partition manifests (which partitions are whole, which files they
+    hold) and sends SQL (COPY INTO … FROM @stage FILES=…); Snowflake itself reads the data files through
+    the storage integration's role. Giving the pod read on the data files as well would open a second,
     unused path to raw PII, so it gets it only when a stack opts in with `loaderLakeAccess: read`.
     dbt talks only to Snowflake and gets a role with no permissions, kept so every pod is configured alike.
     """
@@ -22,7 +23,7 @@ def image_access(loader_lake_access: str) -> dict[str, ImageAccess]:
         "extract-files": ImageAccess(reads_source=True, writes_lake=True),
         "extract-sheets": ImageAccess(writes_lake=True),
         "extract-postgres": ImageAccess(writes_lake=True),
-        "loader": ImageAccess(reads_raw=loader_lake_access == "read"),
+        "loader": ImageAccess(reads_manifests=True, reads_raw=loader_lake_access == "read"),
         "dbt": ImageAccess(),
     }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+
 import json
+import re
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -232,8 +234,9 @@ def as_list(value: Any) -> list[Any]:
 def assert_least_privilege(document: dict[str, Any]) -> None:
     """Every Allow names its actions and resources exactly: no `*` action, no `*` resource, no Not* inversions.
 
-    Object ARNs may end in `/<prefix>*` (that is how S3 scopes a prefix); a bare `*` or a `*` anywhere else
-    in a resource is rejected. Deny statements are exempt: a deny must be as broad as possible.
+    Object ARNs may end in `/<prefix>*` (that is how S3 scopes a prefix), or in `/<folder>/…*/<file name>` (one
+    file name under a folder: narrower still); a bare `*` or a `*` anywhere else in a resource is rejected.
+    Deny statements are exempt: a deny must be as broad as possible.
     """
     for statement in statements(document):
         if statement["Effect"] != "Allow":
@@ -246,6 +249,12 @@ def assert_least_privilege(document: dict[str, Any]) -> None:
         for resource in as_list(statement.get("Resource", [])):
             assert resource != "*", f"{where}: wildcard resource"
             if "*" in resource:
-                assert ":s3:::" in resource and resource.endswith("/*") and resource.count("*") == 1, (
+                prefix, _, file_name = resource.partition("*")
+                # `*` spans `/` in IAM: a file name is scoped only under a folder of the bucket, not its root.
+                below_root = prefix.partition(":::")[2].count("/") >= 2
+                scoped = prefix.endswith("/") and (
+                    file_name == "" or (below_root and re.fullmatch(r"/[^*/]+", file_name) is not None)
+                )
+                assert ":s3:::" in resource and scoped, (
                     f"{where}: wildcard resource {resource!r} broader than an S3 prefix"
                 )

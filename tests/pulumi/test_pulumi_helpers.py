@@ -25,6 +25,8 @@ def _allow(action, resource="arn:aws:s3:::lake/raw/*", **extra):
         _allow("kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/*"),
         _allow("s3:GetObject", "arn:aws:s3:::lake*"),
         _allow("s3:GetObject", "arn:aws:s3:::lake/*/x"),
+        _allow("s3:GetObject", "arn:aws:s3:::lake/raw/*/x*"),
+        _allow("s3:GetObject", "arn:aws:s3:::lake/raw/*/a/x"),
         _allow("sts:AssumeRole", None, Principal="*"),
         {
             "Statement": {
@@ -47,6 +49,7 @@ def test_least_privilege_checker_rejects(document):
         _allow(["s3:GetObject", "s3:PutObject"]),
         _allow("s3:ListBucket", "arn:aws:s3:::lake"),
         _allow("s3:GetObject", "arn:aws:s3:::source/*"),
+        _allow("s3:GetObject", "arn:aws:s3:::lake/raw/*/_manifest.json"),
         {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]},
     ],
 )

@@ -154,8 +154,15 @@ def test_source_key_decrypt_only_when_configured(program, variant):
     assert source_kms[0]["Action"] == ["kms:Decrypt"]
 
 
-def test_loader_has_no_aws_access_by_default(program):
-    assert "loader" not in image_policies(program)
+def test_loader_reads_only_the_manifests_by_default(program):
+    # The Snowflake loader reads each partition's manifest from the lake; Snowflake reads the data.
+    document = image_policies(program)["loader"]
+    key_arn = program.one("aws:kms/key:Key").outputs["arn"]
+    assert allowed(document) == {
+        ("s3:ListBucket", LAKE_ARN),
+        ("s3:GetObject", f"{LAKE_ARN}/raw/*/_manifest.json"),
+        ("kms:Decrypt", key_arn),
+    }
 
 
 def test_loader_reads_only_raw_when_the_stack_opts_in(variant):
