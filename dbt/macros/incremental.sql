@@ -90,13 +90,29 @@
 
 
 {#-
-    The latest delivery of a snapshot source (customers, agents) in `relation`, one row per `key`:
-    exact duplicates inside the delivery collapse, and two differing rows for one id (never seen,
-    but possible) resolve by the `tiebreak` columns rather than by chance.
+    A snapshot source (customers, agents: re-delivered whole) as its staging model reads it: only the
+    newest stored delivery, and on an incremental build only when it was loaded after the stored
+    rows - otherwise nothing, and the model keeps what it has (an unchanged snapshot is not even
+    stored again). The model's unique key is the constant `_snapshot`, so a newer snapshot replaces
+    every stored row, customers that left it included.
 -#}
-{% macro latest_snapshot(relation, key, tiebreak) -%}
+{% macro newest_snapshot(source_name, table_name) -%}
+    {%- set deliveries = coretelecoms.source_or_empty(source_name, table_name) -%}
+    select * from ({{ deliveries }}) as deliveries
+    where _ingest_date = (select max(_ingest_date) from ({{ deliveries }}) as newest)
+    {%- if is_incremental() %}
+        and _loaded_at > {{ coretelecoms.loaded_watermark() }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    One row per `key` of a snapshot delivery in `relation`: exact duplicates collapse, and two
+    differing rows for one id (never seen, but possible) resolve by the `tiebreak` columns rather
+    than by chance.
+-#}
+{% macro one_row_per(relation, key, tiebreak) -%}
     select * from {{ relation }}
-    where _ingest_date = (select max(_ingest_date) from {{ relation }})
     qualify row_number() over (
         partition by {{ key }}
         order by _loaded_at desc, {{ tiebreak | join(', ') }}

@@ -8,7 +8,7 @@
     Incremental so a day's cost stays flat: only snapshot days from the earliest delivery loaded
     since the last build are recomputed (macro cs_rebuild_from), each from the status history.
 -#}
-{{ config(materialized='incremental', unique_key='backlog_key') }}
+{{ config(materialized='incremental', unique_key='backlog_key', meta={'publish': 'rows_built'}) }}
 
 with
 
@@ -130,7 +130,8 @@ final as (
         open_counts.oldest_open_age_days,
         coalesce(day_events.new_complaints, 0) as new_complaints,
         coalesce(day_events.resolved_complaints, 0) as resolved_complaints,
-        grid.source_loaded_at
+        grid.source_loaded_at,
+        {{ build_timestamp() }} as _built_at
 
     from grid
     left join open_counts

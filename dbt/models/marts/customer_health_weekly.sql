@@ -12,14 +12,7 @@
     Incremental: only weeks that hold or follow a delivery loaded since the last build are
     recomputed (macro cs_rebuild_from); a closed week keeps what was known at its end.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_week_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key='customer_week_key', meta={'publish': 'rows_built'}) }}
 
 {%- set week_of = "cast(" ~ dbt.dateadd('day', "1 - " ~ iso_day_of_week('{d}'), '{d}') ~ " as date)" %}
 
@@ -210,7 +203,8 @@ final as (
             when churn_risk_score >= 30 then 'medium'
             else 'low'
         end as churn_risk,
-        source_loaded_at
+        source_loaded_at,
+        {{ build_timestamp() }} as _built_at
     from scored
 
 )

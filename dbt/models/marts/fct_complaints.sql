@@ -17,20 +17,26 @@
 
 {%- set window_days = var('repeat_contact_days') %}
 
--- depends_on: {{ ref('int_complaints_enriched') }}, {{ ref('int_complaints_unioned') }}, {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
+-- depends_on: {{ ref('int_complaints_unioned') }}, {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
 with
 
 {% if is_incremental() %}
 
-enriched as (
-
-    select * from {{ ref('int_complaints_enriched') }}
-
-),
-
 unioned as (
 
     select * from {{ ref('int_complaints_unioned') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_raw__customers') }}
+
+),
+
+agents as (
+
+    select * from {{ ref('stg_raw__agents') }}
 
 ),
 
@@ -40,33 +46,44 @@ stored as (
 
 ),
 
-changed as (
+changed_rows as (
 
-    select complaint_key from enriched
+    -- Each filter reaches the staging tables (newest loads, or the few complaints named), so no step
+    -- below reads all of history: only keys of stored rows are compared, never recomputed.
+    select * from unioned
     where _loaded_at > {{ loaded_watermark() }}
-
     {%- if snapshots_changed() %}
 
-    union
+    union all
 
-    select stored.complaint_key
-    from stored
-    left join {{ ref('stg_raw__customers') }} as customers
-        on stored.source_customer_id = customers.customer_id
-    left join {{ ref('stg_raw__agents') }} as agents
-        on stored.source_agent_id = agents.agent_id
-    where stored.has_known_customer <> (customers.customer_id is not null)
-        or stored.has_known_agent <> (agents.agent_id is not null)
+    select unioned.*
+    from unioned
+    inner join (
+        select stored.channel, stored.source_complaint_id
+        from stored
+        left join customers on stored.source_customer_id = customers.customer_id
+        left join agents on stored.source_agent_id = agents.agent_id
+        where stored.has_known_customer <> (customers.customer_id is not null)
+            or stored.has_known_agent <> (agents.agent_id is not null)
+    ) as rejoined
+        on unioned.channel = rejoined.channel
+        and unioned.source_complaint_id = rejoined.source_complaint_id
+    where unioned._loaded_at <= {{ loaded_watermark() }}
     {%- endif %}
+
+),
+
+changed as (
+
+    {{ enrich_complaints('changed_rows', 'customers', 'agents') }}
 
 ),
 
 touched_contacts as (
 
     -- The changed complaints' contacts as they are now and as they were stored.
-    select enriched.customer_id, enriched.complaint_category, enriched.requested_at, enriched.has_known_customer
-    from enriched
-    inner join changed on enriched.complaint_key = changed.complaint_key
+    select customer_id, complaint_category, requested_at, has_known_customer
+    from changed
 
     union all
 
@@ -96,10 +113,7 @@ nearby as (
     -- Complaints of the touched pairs within twice the window of a touched contact; the global
     -- bounds let the warehouse skip the blocks of older history before it joins.
     select
-        unioned.complaint_key,
-        unioned.source_customer_id as customer_id,
-        unioned.complaint_category,
-        unioned.requested_at,
+        unioned.*,
         unioned.requested_at >= {{ dbt.dateadd('day', -window_days, 'touched_pairs.first_at') }}
             and unioned.requested_at <= {{ dbt.dateadd('day', window_days, 'touched_pairs.last_at') }}
             as is_neighbour
@@ -116,25 +130,30 @@ nearby as (
 
 ),
 
-to_rewrite as (
+neighbour_rows as (
 
-    select complaint_key from changed
-    union
-    select complaint_key from nearby where is_neighbour
+    select * exclude (is_neighbour) from nearby where is_neighbour
+
+),
+
+neighbour_complaints as (
+
+    {{ enrich_complaints('neighbour_rows', 'customers', 'agents') }}
 
 ),
 
 complaints as (
 
-    select enriched.*
-    from enriched
-    inner join to_rewrite on enriched.complaint_key = to_rewrite.complaint_key
+    -- A changed complaint is usually its own neighbour too: the same row, kept once.
+    select * from changed
+    union
+    select * from neighbour_complaints
 
 ),
 
 contact_times as (
 
-    select distinct customer_id, complaint_category, requested_at
+    select distinct source_customer_id as customer_id, complaint_category, requested_at
     from nearby
 
 ),

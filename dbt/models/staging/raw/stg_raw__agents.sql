@@ -1,8 +1,11 @@
+{#- Incremental: rebuilt only when a newer snapshot was loaded (macros/incremental.sql). -#}
+{{ config(materialized='incremental', unique_key='_snapshot') }}
+
 with
 
 source as (
 
-    {{ source_or_empty('raw', 'agents') }}
+    {{ newest_snapshot('raw', 'agents') }}
 
 ),
 
@@ -26,12 +29,11 @@ renamed as (
 
 latest_delivery as (
 
-    -- A static snapshot re-delivered whole every day: only its latest delivery is read, so the cost
-    -- stays one snapshot however many days RAW keeps.
     select
         *,
-        {{ region_columns('region_code') }}
-    from ({{ latest_snapshot('renamed', 'agent_id', ['agent_name', 'experience_level', 'state_as_delivered']) }}) as latest
+        {{ region_columns('region_code') }},
+        'latest' as _snapshot
+    from ({{ one_row_per('renamed', 'agent_id', ['agent_name', 'experience_level', 'state_as_delivered']) }}) as latest
 
 )
 

@@ -1,8 +1,11 @@
+{#- Incremental: rebuilt only when a newer snapshot was loaded (macros/incremental.sql). -#}
+{{ config(materialized='incremental', unique_key='_snapshot') }}
+
 with
 
 source as (
 
-    {{ source_or_empty('raw', 'customers') }}
+    {{ newest_snapshot('raw', 'customers') }}
 
 ),
 
@@ -31,13 +34,12 @@ renamed as (
 
 latest_delivery as (
 
-    -- A static snapshot re-delivered whole every day: only its latest delivery is read, so the cost
-    -- stays one snapshot however many days RAW keeps.
     select
         *,
-        {{ region_columns('address_region_code', prefix='address_') }}
-    from ({{ latest_snapshot('renamed', 'customer_id', ['customer_name', 'email', 'address', 'gender', 'date_of_birth',
-                                              'signup_date']) }}) as latest
+        {{ region_columns('address_region_code', prefix='address_') }},
+        'latest' as _snapshot
+    from ({{ one_row_per('renamed', 'customer_id', ['customer_name', 'email', 'address', 'gender', 'date_of_birth',
+                                  'signup_date']) }}) as latest
 
 )
 
