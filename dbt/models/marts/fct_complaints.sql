@@ -22,21 +22,11 @@ with
 
 {% if is_incremental() %}
 
+{%- set customers, agents = ref('stg_raw__customers'), ref('stg_raw__agents') %}
+
 unioned as (
 
     select * from {{ ref('int_complaints_unioned') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('stg_raw__customers') }}
-
-),
-
-agents as (
-
-    select * from {{ ref('stg_raw__agents') }}
 
 ),
 
@@ -61,8 +51,8 @@ changed_rows as (
     inner join (
         select stored.channel, stored.source_complaint_id
         from stored
-        left join customers on stored.source_customer_id = customers.customer_id
-        left join agents on stored.source_agent_id = agents.agent_id
+        left join {{ customers }} as customers on stored.source_customer_id = customers.customer_id
+        left join {{ agents }} as agents on stored.source_agent_id = agents.agent_id
         where stored.has_known_customer <> (customers.customer_id is not null)
             or stored.has_known_agent <> (agents.agent_id is not null)
     ) as rejoined
@@ -75,7 +65,7 @@ changed_rows as (
 
 changed as (
 
-    {{ enrich_complaints('changed_rows', 'customers', 'agents') }}
+    {{ enrich_complaints('changed_rows', customers, agents) }}
 
 ),
 
@@ -138,7 +128,7 @@ neighbour_rows as (
 
 neighbour_complaints as (
 
-    {{ enrich_complaints('neighbour_rows', 'customers', 'agents') }}
+    {{ enrich_complaints('neighbour_rows', customers, agents) }}
 
 ),
 

@@ -10,67 +10,31 @@
 
 with
 
-call_logs as (
-
-    select
-        'call_center' as channel,
-        call_id as source_complaint_id,
-        customer_id,
-        agent_id,
-        complaint_category,
-        resolution_status,
-        call_start_time as requested_at,
-        generation_date,
-        _ingest_date,
-        _loaded_at
-    from ({{ source_or_empty('raw', 'call_logs') }}) as call_logs
-    {{ newer_loads_only() }}
-
-),
-
-social_media_complaints as (
-
-    select
-        'social_media' as channel,
-        complaint_id as source_complaint_id,
-        customer_id,
-        agent_id,
-        complaint_category,
-        resolution_status,
-        request_date as requested_at,
-        generation_date,
-        _ingest_date,
-        _loaded_at
-    from ({{ source_or_empty('raw', 'social_media_complaints') }}) as social_media_complaints
-    {{ newer_loads_only() }}
-
-),
-
-web_form_requests as (
-
-    select
-        'web_form' as channel,
-        request_id as source_complaint_id,
-        customer_id,
-        agent_id,
-        complaint_category,
-        resolution_status,
-        request_date as requested_at,
-        generation_date,
-        _ingest_date,
-        _loaded_at
-    from ({{ source_or_empty('raw', 'web_form_requests') }}) as web_form_requests
-    {{ newer_loads_only() }}
-
-),
+{#- The three RAW complaint tables in one shape: (channel, RAW table, id column, request-time column). -#}
+{%- set channels = [
+    ('call_center', 'call_logs', 'call_id', 'call_start_time'),
+    ('social_media', 'social_media_complaints', 'complaint_id', 'request_date'),
+    ('web_form', 'web_form_requests', 'request_id', 'request_date'),
+] %}
 
 source as (
+    {%- for channel, table, id_column, requested_at in channels %}
 
-    select * from call_logs
-    union all
-    select * from social_media_complaints
-    union all
-    select * from web_form_requests
+    select
+        '{{ channel }}' as channel,
+        {{ id_column }} as source_complaint_id,
+        customer_id,
+        agent_id,
+        complaint_category,
+        resolution_status,
+        {{ requested_at }} as requested_at,
+        generation_date,
+        _ingest_date,
+        _loaded_at
+    from ({{ source_or_empty('raw', table) }}) as {{ table }}
+    {{ newer_loads_only() }}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
