@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -105,6 +106,8 @@ def test_rendered_workflows_equal_the_hera_render(case):
     assert rendered.keys() == expected.keys()
     for key, body in expected.items():
         assert rendered[key] == body, f"{key} differs from the Hera render"
+        # Typed too: fromYaml/toYaml must not turn an integer into a float (Python's == takes 3600.0 for 3600).
+        assert json.dumps(rendered[key], sort_keys=True) == json.dumps(body, sort_keys=True), key
 
 
 def test_argo_expressions_survive_helm():
