@@ -101,7 +101,9 @@ def test_image_carries_only_what_its_steps_import(images: dict[str, Built], name
 
 
 def test_utility_commands_run_in_the_smallest_image(images: dict[str, Built]):
-    """The exit handler and the backfill's date listing run in extract-files, which has no hera."""
+    """The exit handler, the backfill's date listing and the target guard run in extract-files, which has
+    no hera: the guard refuses DuckDB where no state volume is shared (exit 2, not retried) and lets it pass
+    where one is."""
     result = run_in(
         images["extract-files"].tag, "workflows", "dates", "--start", "2025-11-20", "--end", "2025-11-22"
     )
@@ -113,6 +115,12 @@ def test_utility_commands_run_in_the_smallest_image(images: dict[str, Built]):
     )  # fmt: skip
     assert alert.returncode == 0, alert.stderr
     assert "w-1" in alert.stdout
+    tag = images["extract-files"].tag
+    refused = run_in(tag, "workflows", "check-target", "--target", "duckdb", "--allowed", "snowflake")
+    assert refused.returncode == 2, refused.stderr
+    assert "shared by every step" in refused.stderr + refused.stdout
+    allowed = run_in(tag, "workflows", "check-target", "--target", "duckdb", "--allowed", "snowflake,duckdb")
+    assert allowed.returncode == 0, allowed.stderr
 
 
 @pytest.fixture
