@@ -56,6 +56,24 @@ def _requirements(image: str) -> set[str]:
     return {re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower() for line in out.split()}
 
 
+def test_the_workflows_own_pods_run_what_their_image_is_probed_for():
+    """The exit handler, date listing and guard are no registry step: the image they run in must list their
+    commands under `runs`, or the in-image import probe (tests/images/test_images.py) never tries them there."""
+    import yaml
+
+    found = 0
+    for path in sorted((REPO / "charts" / "coretelecoms" / "workflows").glob("workflowtemplate-*.yaml")):
+        for template in yaml.safe_load(path.read_text())["spec"]["templates"]:
+            labels = template.get("metadata", {}).get("labels", {})
+            if "container" not in template or "coretelecoms.io/step" in labels:
+                continue
+            image = labels["coretelecoms.io/image"]
+            command = " ".join(template["container"]["args"][:2])
+            assert command in IMAGES_TOML[image].get("runs", []), f"{path.name} {template['name']}: {image}"
+            found += 1
+    assert found >= 3  # notify, dates, check-target
+
+
 def test_each_image_installs_only_its_extras():
     """requirements.py (what the Dockerfile installs) gives the base plus the image's extras, expanded."""
     assert "dbt-core" in _requirements("dbt") and "dbt-core" not in _requirements("loader")
