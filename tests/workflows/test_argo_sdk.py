@@ -1,8 +1,9 @@
 """The declared Argo floor against Argo's own API, release by release: every field the manifests use is known to
 the floor's release, and some field is unknown to the release before it (so the floor is not set too high).
 
-Optional, like checkov: Argo's per-release API models come from the argo-workflows Python SDK (PyPI; 6.M.P is
-generated from Argo v3.M.P), one folder per release, named in ARGO_SDKS (os.pathsep-separated), e.g.
+Argo's per-release API models come from the argo-workflows Python SDK (PyPI; 6.M.P is generated from Argo
+v3.M.P), one folder per release, named in ARGO_SDKS (os.pathsep-separated); .ci/run installs them, and without
+them this skips, like the checkov test. By hand:
     pip install --no-deps --target /work/argo-sdk-3.6 argo-workflows==6.6.19
     pip install --no-deps --target /work/argo-sdk-3.7 argo-workflows==6.7.18
     ARGO_SDKS=/work/argo-sdk-3.6:/work/argo-sdk-3.7 pytest tests/workflows/test_argo_sdk.py
