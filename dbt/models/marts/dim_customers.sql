@@ -1,8 +1,18 @@
+{#-
+    Incremental (issue 10): rebuilt only when staging took a newer customers snapshot; otherwise the
+    build writes nothing and publishes nothing. The constant key `_snapshot` (as in staging) makes a
+    newer snapshot replace every row, customers that left it included.
+-#}
+{{ config(materialized='incremental', unique_key='_snapshot', meta={'publish': 'rows_built'}) }}
+
 with
 
 customers as (
 
     select * from {{ ref('stg_raw__customers') }}
+    {%- if is_incremental() %}
+    where _loaded_at > {{ loaded_watermark() }}
+    {%- endif %}
 
 ),
 
@@ -21,7 +31,12 @@ unknown_member as (
         cast(null as {{ dbt.type_string() }}) as address_region_code,
         'unknown' as address_region_kind,
         cast(null as {{ dbt.type_string() }}) as address_zip,
-        true as is_unknown_member
+        true as is_unknown_member,
+        (select max(_loaded_at) from customers) as _loaded_at
+    {%- if is_incremental() %}
+    -- Only with the snapshot it belongs to: alone, its key would replace every stored customer.
+    where exists (select 1 from customers)
+    {%- endif %}
 
 ),
 
@@ -39,7 +54,8 @@ final as (
         address_region_code,
         address_region_kind,
         address_zip,
-        false as is_unknown_member
+        false as is_unknown_member,
+        _loaded_at
     from customers
 
     union all
@@ -48,4 +64,4 @@ final as (
 
 )
 
-select * from final
+select *, 'latest' as _snapshot, {{ build_timestamp() }} as _built_at from final
