@@ -31,3 +31,11 @@
         cast('0001-01-01' as date)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- How many of the channels (var channels) occur among the rows where `condition` holds. -#}
+{% macro channels_counted(condition) -%}
+    {%- for channel in var('channels') -%}
+    max(case when {{ condition }} and channel = '{{ channel }}' then 1 else 0 end){{ ' + ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -39,11 +39,17 @@ history as (
 
 known as (
 
-    -- Each complaint with the day it was first delivered: before that day nobody knew of it.
-    select complaints.*, firsts.first_delivered_date
+    -- Each complaint with the day it was first delivered (before that day nobody knew of it) and
+    -- the day it became known: the later of the two.
+    select
+        complaints.*,
+        firsts.first_delivered_date,
+        greatest(complaints.complaint_date, firsts.first_delivered_date) as known_from
     from complaints
     inner join (
-        select distinct complaint_key, first_delivered_date from history
+        select complaint_key, min(first_delivered_date) as first_delivered_date
+        from history
+        group by complaint_key
     ) as firsts
         on complaints.complaint_key = firsts.complaint_key
 
@@ -60,6 +66,13 @@ deliveries as (
 latest as (
 
     select max(snapshot_date) as latest_delivery, max(loaded_at) as source_loaded_at from deliveries
+
+),
+
+rebuilt as (
+
+    -- The first week this build recomputes: a full build all of them.
+    select {{ week_of | replace('{d}', cs_rebuild_from('deliveries')) }} as week_start
 
 ),
 
@@ -90,61 +103,79 @@ customer_weeks as (
     cross join latest
     inner join weeks
         on weeks.week_start >= firsts.first_week
-    {%- if is_incremental() %}
-    where weeks.week_start >= {{ week_of | replace('{d}', cs_rebuild_from('deliveries')) }}
-    {%- endif %}
+    where weeks.week_start >= (select week_start from rebuilt)
+
+),
+
+-- Why the figures are split by age: a rebuilt week needs each customer's last 30 days in detail,
+-- but of everything older only a count and a latest date, summed once per customer. A week's
+-- figures thus cost the window, not the customer's whole history.
+
+before_rebuilt as (
+
+    -- What was known before the first rebuilt week began, per customer.
+    select customer_id, count(*) as complaints, max(complaint_date) as last_complaint_date
+    from known
+    where known_from < (select week_start from rebuilt)
+    group by customer_id
 
 ),
 
 seen as (
 
-    -- A customer's complaints as known at the end of each week.
+    -- Each rebuilt customer-week's complaints that became known from its first rebuilt week on,
+    -- as known at the week's end.
     select
         customer_weeks.customer_id,
         customer_weeks.week_start,
-        customer_weeks.as_of_date,
-        known.complaint_key,
         known.channel,
         known.complaint_date,
         known.is_repeat_contact,
+        known.known_from >= (select week_start from rebuilt) as known_from_rebuilt,
         known.complaint_date >= customer_weeks.week_start as in_week,
         known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.as_of_date') }} as in_last_30_days
     from customer_weeks
     inner join known
         on known.customer_id = customer_weeks.customer_id
-        and known.complaint_date <= customer_weeks.as_of_date
-        and known.first_delivered_date <= customer_weeks.as_of_date
+        and known.known_from <= customer_weeks.as_of_date
+        and (known.known_from >= (select week_start from rebuilt)
+             or known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.week_start') }})
 
 ),
 
 open_at_end as (
 
-    select seen.customer_id, seen.week_start, count(*) as open_complaints
-    from seen
-    inner join history
-        on history.complaint_key = seen.complaint_key
-        and history.status_date <= seen.as_of_date
-        and (history.next_status_date is null or seen.as_of_date < history.next_status_date)
+    select customer_weeks.customer_id, customer_weeks.week_start, count(*) as open_complaints
+    from history
+    inner join known
+        on known.complaint_key = history.complaint_key
+    inner join customer_weeks
+        on customer_weeks.customer_id = known.customer_id
+        and known.known_from <= customer_weeks.as_of_date
+        and history.status_date <= customer_weeks.as_of_date
+        and (history.next_status_date is null or customer_weeks.as_of_date < history.next_status_date)
     where history.resolution_status <> 'Resolved'
-    group by seen.customer_id, seen.week_start
+        and (history.next_status_date is null or history.next_status_date > (select week_start from rebuilt))
+    group by customer_weeks.customer_id, customer_weeks.week_start
 
 ),
 
 weekly as (
 
     select
-        customer_id,
-        week_start,
+        seen.customer_id,
+        seen.week_start,
         count(case when in_week then 1 end) as complaints,
         count(case when in_week and is_repeat_contact then 1 end) as repeat_contacts,
-        count(distinct case when in_week then channel end) as channels_used,
-        count(*) as complaints_to_date,
+        {{ channels_counted('in_week') }} as channels_used,
+        -- Complaints known before the first rebuilt week are counted once, in before_rebuilt.
+        count(case when known_from_rebuilt then 1 end) as complaints_since_rebuilt,
         count(case when in_last_30_days then 1 end) as complaints_last_30_days,
         count(case when in_last_30_days and is_repeat_contact then 1 end) as repeat_contacts_last_30_days,
-        count(distinct case when in_last_30_days then channel end) as channels_last_30_days,
+        {{ channels_counted('in_last_30_days') }} as channels_last_30_days,
         max(complaint_date) as last_complaint_date
     from seen
-    group by customer_id, week_start
+    group by seen.customer_id, seen.week_start
 
 ),
 
@@ -158,12 +189,13 @@ scored as (
         coalesce(open_at_end.open_complaints, 0) as open_complaints,
         coalesce(weekly.repeat_contacts, 0) as repeat_contacts,
         coalesce(weekly.channels_used, 0) as channels_used,
-        coalesce(weekly.complaints_to_date, 0) as complaints_to_date,
+        coalesce(weekly.complaints_since_rebuilt, 0) + coalesce(before_rebuilt.complaints, 0) as complaints_to_date,
         coalesce(weekly.complaints_last_30_days, 0) as complaints_last_30_days,
         coalesce(weekly.repeat_contacts_last_30_days, 0) as repeat_contacts_last_30_days,
-        weekly.last_complaint_date,
-        {{ dbt.datediff('weekly.last_complaint_date', 'customer_weeks.as_of_date', 'day') }}
-            as days_since_last_complaint,
+        greatest(
+            coalesce(weekly.last_complaint_date, before_rebuilt.last_complaint_date),
+            coalesce(before_rebuilt.last_complaint_date, weekly.last_complaint_date)
+        ) as last_complaint_date,
         15 * least(coalesce(open_at_end.open_complaints, 0), 2)
             + 15 * least(coalesce(weekly.repeat_contacts_last_30_days, 0), 2)
             + 10 * least(coalesce(weekly.complaints_last_30_days, 0), 3)
@@ -178,6 +210,8 @@ scored as (
     left join open_at_end
         on customer_weeks.customer_id = open_at_end.customer_id
         and customer_weeks.week_start = open_at_end.week_start
+    left join before_rebuilt
+        on customer_weeks.customer_id = before_rebuilt.customer_id
 
 ),
 
@@ -196,7 +230,7 @@ final as (
         complaints_last_30_days,
         repeat_contacts_last_30_days,
         last_complaint_date,
-        days_since_last_complaint,
+        {{ dbt.datediff('last_complaint_date', 'as_of_date', 'day') }} as days_since_last_complaint,
         churn_risk_score,
         case
             when churn_risk_score >= 60 then 'high'
