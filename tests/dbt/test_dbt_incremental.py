@@ -124,6 +124,26 @@ def test_incremental_equals_full_refresh(late):
     assert snapshot(settings) == snapshot(refreshed)
 
 
+def test_a_complaint_moved_to_another_agent_leaves_no_stale_day(built, tmp_path):
+    """CL1 (agent 1001's only complaint on 2025-11-20) re-delivered as agent 1002's: 1001's day goes."""
+    settings = make_settings(tmp_path / "incremental")
+    settings.duckdb_path.parent.mkdir(parents=True)
+    shutil.copy(built.settings.duckdb_path, settings.duckdb_path)
+    day_of = "select agent_id, complaints_received from marts.agent_daily_performance where complaint_date = ?"
+    before = {r["agent_id"]: r["complaints_received"] for r in query(settings, day_of, [DAY1])}
+    assert before[1001] == 1
+    moved = calls(("CL1", C1, 1002, "Payments", "Resolved", "2025-11-20 10:00:00", "2025-11-20 10:30:00", DAY3))
+    load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, moved, day=DAY3, at=load_time()))
+    assert dbt_build(settings, progress=False).success
+    after = {r["agent_id"]: r["complaints_received"] for r in query(settings, day_of, [DAY1])}
+    assert 1001 not in after and after[1002] == before[1002] + 1
+    refreshed = make_settings(tmp_path / "refreshed")
+    refreshed.duckdb_path.parent.mkdir(parents=True)
+    shutil.copy(settings.duckdb_path, refreshed.duckdb_path)
+    assert dbt_build(refreshed, full_refresh=True, progress=False).success
+    assert snapshot(settings) == snapshot(refreshed)
+
+
 @pytest.mark.slow
 def test_days_built_one_at_a_time_equal_a_full_refresh(tmp_path):
     """Four simulated days, each run on its own (every model incremental after the first), give the marts
@@ -136,6 +156,7 @@ def test_days_built_one_at_a_time_equal_a_full_refresh(tmp_path):
         _coretelecoms(home, "run", "--date", day.isoformat())
     incremental = make_settings(home)
     refreshed = make_settings(tmp_path / "refreshed")
+    refreshed.duckdb_path.parent.mkdir(parents=True)
     refreshed.home.mkdir()
     shutil.copy(incremental.duckdb_path, refreshed.duckdb_path)
     assert dbt_build(refreshed, full_refresh=True, progress=False).success

@@ -1,11 +1,13 @@
 -- One row per agent and day the complaints were requested: volume, resolution rate and speed.
 {#-
-    Incremental (issue 10): a build recomputes every agent's figures on the days of the complaints
-    fct_complaints rewrote, and - only when a newer agents snapshot was loaded - the days of the agents
-    whose name or experience changed. (A re-delivery that moves a complaint to another day leaves
-    the old day's figures until a --full-refresh; real deliveries keep a complaint's request day.)
+    Incremental (issue 10): a build recomputes whole days - every agent's figures on the days of the
+    complaints fct_complaints rewrote, and, only when a newer agents snapshot was loaded, on the days
+    of the agents whose name or experience changed. The increment replaces those days whole (unique
+    key complaint_date), so a complaint re-delivered with another agent leaves no stale row for the
+    first one. (A re-delivery that moves a complaint to another day leaves the old day's figures
+    until a --full-refresh; real deliveries keep a complaint's request day.)
 -#}
-{{ config(materialized='incremental', unique_key='agent_day_key', meta={'publish': 'rows_built'}) }}
+{{ config(materialized='incremental', unique_key='complaint_date', meta={'publish': 'rows_built'}) }}
 
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__agents') }}  (read by the incremental branch)
 with
@@ -25,8 +27,8 @@ complaints as (
         where _built_at > {{ built_watermark() }}
     )
         {%- if snapshots_changed() %}
-        or agent_id in (
-            select stored.agent_id
+        or complaint_date in (
+            select stored.complaint_date
             from {{ this }} as stored
             inner join agents on stored.agent_id = agents.agent_id
             where stored.agent_name is distinct from agents.agent_name
