@@ -123,4 +123,5 @@ def test_dbt_node_times_split_models_tests_and_unit_tests(tmp_path):
     times = dbt_node_times(path, top=2)
     assert (times["models"], times["data_tests"], times["unit_tests"]) == (3.5, 1.25, 0.75)
     assert times["slowest"] == [["fct_complaints", 3.0], ["abc", 1.25]]
+    assert times["every"] == {r["unique_id"]: r["execution_time"] for r in results}
     assert dbt_node_times(tmp_path / "absent.json") is None

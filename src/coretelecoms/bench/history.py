@@ -136,7 +136,7 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
 
 
 def dbt_node_times(run_results: Path, top: int = 6) -> dict | None:
-    """Seconds dbt spent in models, in data tests and in unit tests, and its slowest nodes."""
+    """Seconds dbt spent in models, in data tests and in unit tests, its slowest nodes and (JSON only) every node's."""
     try:
         results = json.loads(run_results.read_text())["results"]
     except (OSError, ValueError, KeyError):
@@ -150,7 +150,8 @@ def dbt_node_times(run_results: Path, top: int = 6) -> dict | None:
         totals[kind(node["unique_id"])] = totals.get(kind(node["unique_id"]), 0.0) + node["execution_time"]
     slowest = sorted(results, key=lambda node: -node["execution_time"])[:top]
     return {**{k: round(v, 2) for k, v in sorted(totals.items())},
-            "slowest": [[node["unique_id"].split(".")[-1], round(node["execution_time"], 2)] for node in slowest]}  # fmt: skip
+            "slowest": [[node["unique_id"].split(".")[-1], round(node["execution_time"], 2)] for node in slowest],
+            "every": {node["unique_id"]: round(node["execution_time"], 2) for node in results}}  # fmt: skip
 
 
 def _report(header: dict, results: list[DayFigures]) -> dict:
