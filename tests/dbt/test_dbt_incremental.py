@@ -156,7 +156,6 @@ def test_days_built_one_at_a_time_equal_a_full_refresh(tmp_path):
         _coretelecoms(home, "run", "--date", day.isoformat())
     incremental = make_settings(home)
     refreshed = make_settings(tmp_path / "refreshed")
-    refreshed.duckdb_path.parent.mkdir(parents=True)
     refreshed.home.mkdir()
     shutil.copy(incremental.duckdb_path, refreshed.duckdb_path)
     assert dbt_build(refreshed, full_refresh=True, progress=False).success
