@@ -9,7 +9,14 @@ from datetime import date
 
 import pytest
 
-from coretelecoms.bench.history import DayFigures, StepFigures, dbt_node_times, format_table, ratios, step_argv
+from coretelecoms.bench.history import (
+    DayFigures,
+    StepFigures,
+    dbt_node_times,
+    format_table,
+    ratios,
+    step_argv,
+)
 from coretelecoms.pipeline.steps import STEPS
 
 STEP_NAMES = [f"extract-{e}" for e in ("customers", "agents", "call-logs", "social-media", "web-forms")]

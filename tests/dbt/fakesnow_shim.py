@@ -95,9 +95,9 @@ def execute(self: FakeSnowflakeCursor, command: str, *args: Any, **kwargs: Any) 
         if _BEGIN.match(command):
             # fakesnow starts the transaction, then fails to describe BEGIN's result; do both here.
             _execute(self, "select 'Statement executed successfully.' as status")
-            if not self._conn._in_transaction:  # noqa: SLF001
-                self._duck_conn.begin()  # noqa: SLF001
-                self._conn._in_transaction = True  # noqa: SLF001
+            if not self._conn._in_transaction:
+                self._duck_conn.begin()
+                self._conn._in_transaction = True
             return self
         command = _TEMPORARY.sub(r"\1\2", command, count=1)
         command = _CLONE.sub(r"\1 as select * from \2", command, count=1)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dbt_raw import DAY3, C1, calls, delivery, load_day
+from dbt_raw import C1, DAY3, calls, delivery, load_day
 from dbt_warehouse import MARTS, complaints, make_settings, query, snapshot
 
 from coretelecoms.common.entities import CALL_LOGS
