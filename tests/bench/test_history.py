@@ -14,6 +14,7 @@ from coretelecoms.bench.history import (
     StepFigures,
     dbt_node_times,
     format_table,
+    pod_memory_env,
     ratios,
     step_argv,
 )
@@ -132,3 +133,11 @@ def test_dbt_node_times_split_models_tests_and_unit_tests(tmp_path):
     assert times["slowest"] == [["fct_complaints", 3.0], ["abc", 1.25]]
     assert times["every"] == {r["unique_id"]: r["execution_time"] for r in results}
     assert dbt_node_times(tmp_path / "absent.json") is None
+
+
+def test_pod_memory_is_each_steps_pod_limit():
+    from coretelecoms.orchestrate.pods import SHAPES
+
+    for step in STEPS:
+        assert pod_memory_env(step.name) == {"CORETELECOMS_TRANSFORM_MEMORY": SHAPES[step.shape].memory_limit}
+    assert pod_memory_env("transform")["CORETELECOMS_TRANSFORM_MEMORY"] == "4Gi"  # the chart's dbt pod

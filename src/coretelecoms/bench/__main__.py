@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--home", type=Path, help="keep the scratch CORETELECOMS_HOME here (default: a temp dir)"
     )
+    history.add_argument(
+        "--pod-memory", action="store_true",
+        help="give each step its pod's memory limit as a setting, as its cgroup would (default: the host's RAM)",
+    )
     pods = sub.add_parser("pods", help="each step of a day in its image under its pod's limits (docker)")
     pods.add_argument("--home", type=Path, required=True, help="a CORETELECOMS_HOME with sources and history")
     pods.add_argument("--date", type=date.fromisoformat, required=True)
@@ -72,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         from coretelecoms.bench import history
 
         return history.main(args.days, volume=args.volume, scale=args.scale, start=args.start,
-                            seed=args.seed, json_path=args.json_path, home=args.home)  # fmt: skip
+                            seed=args.seed, json_path=args.json_path, home=args.home,
+                            pod_memory=args.pod_memory)  # fmt: skip
     return 0
 
 

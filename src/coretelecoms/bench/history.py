@@ -91,9 +91,22 @@ def generate_argv(start: date, days: int, volume: str | None, scale: float | Non
     return args
 
 
+def pod_memory_env(name: str) -> dict[str, str]:
+    """The memory setting a step reads as its pod's limit (only the transform sizes DuckDB by it)."""
+    from coretelecoms.orchestrate.pods import SHAPES
+    from coretelecoms.pipeline.steps import STEPS
+
+    [step] = [step for step in STEPS if step.name == name]
+    return {"CORETELECOMS_TRANSFORM_MEMORY": SHAPES[step.shape].memory_limit}
+
+
 def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume: str | None = None,
-                scale: float | None = None, seed: int = 42, echo=None, checkpoint=None) -> dict:  # fmt: skip
+                scale: float | None = None, seed: int = 42, pod_memory: bool = False, echo=None,
+                checkpoint=None) -> dict:  # fmt: skip
     """Generate `days` days into `home`, then run every step of every day; return the figures.
+
+    `pod_memory` gives each step its pod's memory limit as a setting, as the container's cgroup
+    would on the cluster (DuckDB then keeps its cache within 60 % of it); otherwise the host's RAM.
 
     `checkpoint(report)` is called after every day with the figures so far (a long run that is
     stopped, or fails on day 17, still leaves its first 16 days); a failure is recorded in the
@@ -106,13 +119,14 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
     if echo:
         echo(f"generated {days} day(s) in {generated.seconds:.1f} s (peak {mb(generated.peak_rss)} MB)")
     header = {"start": start.isoformat(), "days": days, "volume": volume, "scale": scale, "seed": seed,
+              "pod_memory": pod_memory,
               "generate": {"seconds": round(generated.seconds, 2), "peak_rss_mb": mb(generated.peak_rss)}}  # fmt: skip
     results: list[DayFigures] = []
     for offset in range(days):
         day = start + timedelta(days=offset)
         figures = DayFigures(date=day.isoformat())
         for name, args in step_argv(day):
-            run = run_child(_cli(args), env=env)
+            run = run_child(_cli(args), env={**env, **pod_memory_env(name)} if pod_memory else env)
             if run.returncode != 0:
                 problem = f"{name} on {day} failed (exit {run.returncode}): {run.tail()}"
                 if checkpoint:
@@ -240,7 +254,7 @@ def _fmt(value: float | None) -> str:
 
 
 def main(days: int, *, volume: str | None, scale: float | None, start: date, seed: int,
-         json_path: Path | None, home: Path | None) -> int:  # fmt: skip
+         json_path: Path | None, home: Path | None, pod_memory: bool = False) -> int:  # fmt: skip
     """The `history` subcommand: figures on stdout as they come, the table at the end, --json on request."""
     from coretelecoms.common.postgres import postgres_dsn
 
@@ -258,7 +272,7 @@ def main(days: int, *, volume: str | None, scale: float | None, start: date, see
             # server looks), so `bench pods` can run the same days' steps again afterwards.
             with postgres_dsn(None, (scratch if home else Path(tmp)) / "pg") as dsn:
                 report = run_history(scratch, dsn, days=days, start=start, volume=volume, scale=scale,
-                                     seed=seed, echo=lambda line: print(line, flush=True),
+                                     seed=seed, pod_memory=pod_memory, echo=lambda line: print(line, flush=True),
                                      checkpoint=checkpoint)  # fmt: skip
         except StepFailedError as exc:
             print(f"history: {exc}", file=sys.stderr)
