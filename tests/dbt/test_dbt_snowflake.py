@@ -343,3 +343,34 @@ def test_every_model_compiled_for_snowflake_parses_as_snowflake_sql(snowflake_se
         statements = sqlglot.parse(path.read_text(), read="snowflake")
         assert [s for s in statements if s is not None], path
 
+
+def _published_on_snowflake(port: int) -> dict[str, list[tuple]]:
+    """Every published mart's rows, lineage (_built_at) included: an unchanged mart is the same build."""
+    return {m: sorted((tuple(r.values()) for r in _query(port, f"select * from marts.{m}")), key=repr)
+            for m in every_mart()}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_failed_audit_on_snowflake_leaves_the_published_marts_unchanged(snowflake_settings, fakesnow, tmp_path):
+    """Write-audit-publish on Snowflake (issue 11.4): every mart is rebuilt in marts_build, then one test
+    on the last mart fails; nothing is swapped in."""
+    import shutil
+
+    from coretelecoms.common.errors import PipelineError
+
+    _write_raw(fakesnow, base_raw())
+    assert dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, full_refresh=True, progress=False).success
+    before = _published_on_snowflake(fakesnow)
+    new_call = calls(("CL9", C1, 1001, "Payments", "Backlog", "2025-11-22 10:00:00", "2025-11-22 10:05:00", DAY3))
+    _load_day(fakesnow, "call_logs", delivery(CALL_LOGS, new_call, day=DAY3, at=load_time()))
+    project = tmp_path / "project"
+    shutil.copytree(default_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (project / "tests" / "assert_audit_refuses.sql").write_text(
+        "select complaint_key from {{ ref('obt_complaints') }}\n"
+    )
+    with pytest.raises(PipelineError, match="assert_audit_refuses"):
+        dbt_build(snowflake_settings, exclude=NO_UNIT_TESTS, progress=False, project_dir=project)
+    built = _query(fakesnow, "select source_complaint_id from marts_build.fct_complaints")
+    assert "CL9" in {r["source_complaint_id"] for r in built}  # written and audited, then refused
+    assert _published_on_snowflake(fakesnow) == before
+    assert _query(fakesnow, "select state from public.marts_publication") == [{"state": "building"}]

@@ -15,7 +15,7 @@ def settings(settings: Settings) -> Settings:
     """The shared settings, with the quarantine-share limit lifted.
 
     The hand-made files here are mostly mess by design (three rows, two of them bad); the limit
-    itself is tested with the default in test_limits.py and the contract suite.
+    itself is tested with its default in the contract suite (test_source_contract.py).
     """
     return settings.model_copy(update={"max_quarantine_share": 1.0})
 

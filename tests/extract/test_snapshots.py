@@ -88,6 +88,16 @@ def test_a_shrunken_snapshot_is_refused_with_a_clear_message(settings, ctx):
     assert accepted.rows_written == 4
 
 
+def test_a_shrunken_agents_sheet_is_refused_too(settings, ctx):
+    kit("agents", settings).write(D1, [good_row(AGENTS, i, D1) for i in range(10)])
+    extract("agents", settings, _ctx(ctx, D1))
+    kit("agents", settings).write(D1, [good_row(AGENTS, i, D1) for i in range(4)])  # rows lost from the sheet
+    with pytest.raises(PipelineError, match=r"^agents 2025-11-21: the delivery has 4 rows, 40% of the 10 .* refused"):
+        extract("agents", settings, _ctx(ctx, D2))
+    assert read_manifest(ctx.lake, "agents", D2) is None
+    assert extract("agents", settings, _ctx(ctx, D2, accept_shrink=True)).rows_written == 4
+
+
 def test_the_shrink_threshold_is_a_setting(settings, ctx):
     _customers(settings, 10)
     extract("customers", settings, _ctx(ctx, D1))

@@ -6,6 +6,9 @@ layout (deliveries.py): a CSV or JSON file in the bucket, an .xlsx sheet, a Post
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from coretelecoms.common.entities import ENTITIES, LINEAGE_FIELDS
 from coretelecoms.common.errors import PipelineError, SourceMissingError
 from coretelecoms.extract.engine import RunContext
 from coretelecoms.extract.sources import SOURCES, extract
+from coretelecoms.lake.filesystem import locate
 from coretelecoms.lake.manifest import read_manifest
 from coretelecoms.settings import Settings
 
@@ -144,6 +148,28 @@ def test_a_small_day_is_judged_by_its_rows_not_its_share(name, limits_as_shipped
     _deliver(name, limits_as_shipped, good=0, bad=3)  # nothing usable at all: refused whatever the size
     with pytest.raises(PipelineError, match="3 of 3 rows quarantined"):
         extract(name, limits_as_shipped, ctx)
+
+
+def test_the_quarantine_share_limit_is_a_setting_well_under_half(limits_as_shipped, ctx):
+    assert limits_as_shipped.max_quarantine_share < 0.5  # the default (issue 11.6)
+    _deliver("call-logs", limits_as_shipped, good=14, bad=6)  # 30 %: above the default
+    with pytest.raises(PipelineError, match=r"6 of 20 rows quarantined \(30%"):
+        extract("call-logs", limits_as_shipped, ctx)
+    lenient = limits_as_shipped.model_copy(update={"max_quarantine_share": 0.5})
+    assert extract("call-logs", lenient, ctx).rows_quarantined == 6
+
+
+def test_the_cli_exits_non_zero_naming_entity_share_and_commonest_reason(limits_as_shipped, tmp_path):
+    """The command itself, as cron or a pod runs it: exit 1 and one line on stderr (issue 11.6)."""
+    _deliver("call-logs", limits_as_shipped, good=5, bad=20)
+    env = {k: v for k, v in os.environ.items() if k != "CORETELECOMS_MAX_QUARANTINE_SHARE"}
+    result = subprocess.run([sys.executable, "-m", "coretelecoms", "extract", "call-logs", "--date", str(DAY)],
+                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: call-logs 2025-11-20: 20 of 25 rows quarantined (80%"), line
+    assert "commonest reason: empty call_id (20 rows)" in line, line
+    assert read_manifest(locate(limits_as_shipped.lake_url), "call-logs", DAY) is None
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if not ENTITIES[n].snapshot])

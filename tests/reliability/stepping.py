@@ -33,13 +33,24 @@ def _state_letter(pid: int) -> str:
         return "X"
 
 
-def _stop(process: subprocess.Popen) -> bool:
-    """Freeze the victim's whole process group; False once it has exited."""
+# How long a stop may take before the slice is given up: a victim that is forking (Python's subprocess
+# uses vfork) waits in the kernel, state D, until its child has exec'd - and the child was stopped with
+# it, so it would never reach T. Such a slice is let run on, and the next one stops it again.
+STOP_WAIT_S = 0.05
+
+
+def _stop(process: subprocess.Popen) -> bool | None:
+    """Freeze the victim's whole process group: True when frozen, False once it has exited, None when it
+    could not be frozen in this slice (left running)."""
     try:
         os.killpg(process.pid, signal.SIGSTOP)
     except ProcessLookupError:
         return False
+    give_up = time.monotonic() + STOP_WAIT_S
     while (letter := _state_letter(process.pid)) not in "TtZX":
+        if time.monotonic() > give_up:
+            os.killpg(process.pid, signal.SIGCONT)
+            return None
         time.sleep(0.0002)
     return letter not in "ZX"
 
@@ -67,7 +78,10 @@ def step(
     try:
         while time.monotonic() < deadline:
             time.sleep(SLICE_S)
-            if not _stop(process):
+            frozen = _stop(process)
+            if frozen is None:  # mid-fork: let it finish, stop it in the next slice
+                continue
+            if not frozen:
                 break
             current = probe()
             if current != previous:

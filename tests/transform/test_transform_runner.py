@@ -100,6 +100,9 @@ def test_a_complaint_outside_the_calendar_is_flagged_and_the_build_passes(tmp_pa
     }
     assert not [r for r in records if r["status"] in ("fail", "error")]
     assert records[-1]["index"] == records[-1]["total"]
+    # "Every later transform" failed: the next build (incremental, the row still in RAW) passes too.
+    later = dbt_build(settings, progress=False)
+    assert later.success and "stg_raw__web_form_requests_dates_within_calendar" in later.warnings
 
 
 def test_the_warehouse_file_is_released_after_a_build(tmp_path):

@@ -65,8 +65,13 @@ def extract(
     context = RunContext(lake=locate(settings.lake_url), day=day, run_id=run_id, kms_key_id=settings.lake_kms_key_id,
                          accept_shrink=accept_shrink)  # fmt: skip
     # Two commands on one home extracting the same partition would interleave its publication.
-    with exclusive(settings.home, f"extract-{entity}-{day}"):
+    with exclusive(settings.home, partition_lock(entity, day)):
         return extract_entity(entity, settings, context, rows_done)
+
+
+def partition_lock(entity: str, day: date) -> str:
+    """The home lock of one lake partition: held by its extract, and by a load of its day."""
+    return f"extract-{entity}-{day}"
 
 
 def _warehouse_locks(settings: Settings) -> tuple[str, ...]:
@@ -76,9 +81,13 @@ def _warehouse_locks(settings: Settings) -> tuple[str, ...]:
 
 def load(day: date, settings: Settings) -> LoadSummary:
     """Load `day`'s lake partitions into the configured warehouse's RAW tables (a re-load replaces)."""
+    from coretelecoms.common.entities import ENTITIES
     from coretelecoms.load.warehouses import load as load_day
 
-    with exclusive(settings.home, *_warehouse_locks(settings)):
+    # A re-extract of one of the day's partitions hides it until its new manifest lands (and then replaces
+    # its files): a load on the same home waits for it, and holds it off while reading the day.
+    partitions = [partition_lock(entity, day) for entity in ENTITIES]
+    with exclusive(settings.home, *partitions, *_warehouse_locks(settings)):
         return load_day(settings, day)
 
 
