@@ -39,3 +39,20 @@
     max(case when {{ condition }} and channel = '{{ channel }}' then 1 else 0 end){{ ' + ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{#-
+    A post-hook for incremental models keyed by known customers: after a build that took a newer
+    customers snapshot (dim_customers rebuilt), the rows of customers it no longer holds go - a
+    full build would never have written them (an accepted shrink, a deleted account).
+-#}
+{% macro forget_departed_customers() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set customers = ref('dim_customers') -%}
+        {%- set rebuilt = run_query('select count(*) from ' ~ customers ~ ' where _built_at = '
+                                    ~ coretelecoms.build_timestamp()).columns[0].values()[0] -%}
+        {%- if rebuilt -%}
+    delete from {{ this }} where customer_id not in (select customer_id from {{ customers }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

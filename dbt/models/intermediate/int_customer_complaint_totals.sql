@@ -5,7 +5,9 @@
     (A re-delivery that moves a complaint to another customer leaves the first one's totals until a
     --full-refresh; orphans that become known move from the unknown member, which has no totals.)
 -#}
-{{ config(materialized='incremental', unique_key='customer_id') }}
+{{ config(materialized='incremental', unique_key='customer_id', post_hook="{{ forget_departed_customers() }}") }}
+
+-- depends_on: {{ ref('dim_customers') }}  (read by the post-hook)
 
 with
 

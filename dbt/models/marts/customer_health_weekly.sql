@@ -12,7 +12,10 @@
     Incremental: only weeks that hold or follow a delivery loaded since the last build are
     recomputed (macro cs_rebuild_from); a closed week keeps what was known at its end.
 -#}
-{{ config(materialized='incremental', unique_key='customer_week_key', meta={'publish': 'rows_built'}) }}
+{{ config(materialized='incremental', unique_key='customer_week_key', meta={'publish': 'rows_built'},
+          post_hook="{{ forget_departed_customers() }}") }}
+
+-- depends_on: {{ ref('dim_customers') }}  (read by the post-hook)
 
 {%- set week_of = "cast(" ~ dbt.dateadd('day', "1 - " ~ iso_day_of_week('{d}'), '{d}') ~ " as date)" %}
 
