@@ -98,6 +98,17 @@ def test_a_shrunken_agents_sheet_is_refused_too(settings, ctx):
     assert extract("agents", settings, _ctx(ctx, D2, accept_shrink=True)).rows_written == 4
 
 
+def test_a_day_whose_shrink_was_accepted_reruns_without_the_flag(settings, ctx):
+    _customers(settings, 10)
+    extract("customers", settings, _ctx(ctx, D1))
+    _customers(settings, 4)
+    extract("customers", settings, _ctx(ctx, D2, accept_shrink=True))
+    assert extract("customers", settings, _ctx(ctx, D2)).rows_written == 4  # the same content: accepted once
+    _customers(settings, 3)  # but a different, smaller delivery of that day is judged again
+    with pytest.raises(PipelineError, match=r"refused as truncated"):
+        extract("customers", settings, _ctx(ctx, D2))
+
+
 def test_the_shrink_threshold_is_a_setting(settings, ctx):
     _customers(settings, 10)
     extract("customers", settings, _ctx(ctx, D1))

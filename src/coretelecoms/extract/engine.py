@@ -20,6 +20,7 @@ from coretelecoms.lake.filesystem import Location
 from coretelecoms.lake.manifest import (
     PartitionManifest,
     latest_manifest_before,
+    read_manifest,
     relative_key,
     remove_manifest,
     write_manifest,
@@ -111,6 +112,12 @@ class _Partition:
             writer.abort()
 
 
+def _accepted_before(manifest: PartitionManifest, ctx: RunContext) -> bool:
+    """This day already published this very content (a shrink accepted once): a re-run is not refused again."""
+    published = read_manifest(ctx.lake, manifest.entity, ctx.day)
+    return published is not None and published.fingerprint == manifest.fingerprint
+
+
 def _check_quarantine_share(manifest: PartitionManifest, limits: Limits) -> None:
     """A day that is mostly quarantine is a broken delivery, not a day with a few bad rows.
 
@@ -182,7 +189,7 @@ def extract_to_lake(
         if previous is not None and previous.fingerprint == manifest.fingerprint:
             partition.abort()  # the content changed back while we read it: still the stored delivery
             return publish_unchanged(entity, source, manifest.fingerprint, previous, ctx)
-        if previous is not None:
+        if previous is not None and not _accepted_before(manifest, ctx):
             refuse_shrink(manifest, previous, ctx, limits)
         _check_quarantine_share(manifest, limits)
         remove_manifest(ctx.lake, entity.name, ctx.day)  # invisible from here until the new manifest lands
