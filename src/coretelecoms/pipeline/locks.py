@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,9 @@ def exclusive(home: Path, *names: str) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         for name in sorted(set(names)):
-            handle = stack.enter_context((folder / f"{name}.lock").open("a+"))
+            # flock needs only a readable descriptor: a lock file another user left (readable) still serves.
+            descriptor = os.open(folder / f"{name}.lock", os.O_RDONLY | os.O_CREAT, 0o600)
+            handle = stack.enter_context(os.fdopen(descriptor, "rb"))
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
