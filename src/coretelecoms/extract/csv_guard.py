@@ -46,7 +46,9 @@ class RecordGuard(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        while not self._out and not self._eof:
+        # Full reads until the end: Arrow's streaming CSV reader takes a short read for the end of the
+        # stream (a real-volume customers file lost every record after 207 MiB, silently).
+        while len(self._out) < len(buffer) and not self._eof:
             self._fill()
         n = min(len(buffer), len(self._out))
         buffer[:n] = self._out[:n]

@@ -49,14 +49,17 @@ class _Prefixed(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        # Fills `buffer` unless the stream ends: a short read means the end to Arrow's CSV reader.
+        n = min(len(buffer), len(self._head))
+        buffer[:n] = self._head[:n]
+        self._head = self._head[n:]
+        while n < len(buffer):
+            data = self._rest.read(len(buffer) - n)
+            if not data:
+                break
+            buffer[n : n + len(data)] = data
+            n += len(data)
+        return n
 
 
 def _read_header(stream: pa.NativeFile, source: str) -> tuple[list[str], pa.NativeFile]:
