@@ -33,6 +33,26 @@
 {%- endmacro %}
 
 
+
+{#-
+    The same first day as cs_rebuild_from, as the literal Monday of its week, read before the model
+    runs (`history` has one row per status delivery: status_date, _loaded_at). As a literal it lets
+    the warehouse skip older blocks instead of reading all of history to compare. A full build (or
+    a parse) starts at 1900-01-01, a Monday before any complaint; nothing loaded since the last
+    build gives a Monday after all of them.
+-#}
+{% macro cs_rebuild_week(history, week_of) -%}
+    {%- if not (execute and is_incremental()) -%}{{ return("cast('1900-01-01' as date)") }}{%- endif -%}
+    {%- set first_day -%}
+        select cast({{ week_of | replace('{d}', 'min(status_date)') }} as {{ dbt.type_string() }})
+        from {{ history }}
+        where _loaded_at > (select coalesce(max(source_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }}))
+                            from {{ this }})
+    {%- endset -%}
+    {%- set monday = run_query(first_day).columns[0].values()[0] -%}
+    {{ return("cast('" ~ (monday or '9999-12-27') ~ "' as date)") }}
+{%- endmacro %}
+
 {#- How many of the channels (var channels) occur among the rows where `condition` holds. -#}
 {% macro channels_counted(condition) -%}
     {%- for channel in var('channels') -%}

@@ -248,3 +248,34 @@ def test_marts_built_before_any_complaint_fill_in_once_complaints_arrive(tmp_pat
     assert history["n"] == 14  # 11 complaints, of which CL3, SM2 and WF1 were delivered on both days
     assert {r["snapshot_date"] for r in _rows(settings, "backlog_daily")} == {DAY1, DAY2}
     assert _rows(settings, "customer_health_weekly")
+
+
+def test_customer_health_weekly_carries_the_week_before_into_a_new_week(later_repeat, tmp_path):
+    """A delivery of the next ISO week rebuilds only that week, from the stored week before it (issue
+    10: the cost of the 30-day window, not of the history); its figures equal a full rebuild's: an
+    open complaint of the week before resolved, another still open, a new complaint counted."""
+    settings, _ = later_repeat
+    monday = date(2025, 11, 24)
+    day4 = calls(
+        # CL5 (Blocked since DAY2) resolved; a new call of C1 on Monday.
+        ("CL5", C5, 1005, "Technician Support", "Resolved", "2025-11-21 09:00:00", "2025-11-24 08:00:00", monday),
+        ("CL10", C1, 1001, "Payments", "Backlog", "2025-11-24 10:00:00", "2025-11-24 10:05:00", monday),
+    )  # fmt: skip
+    load_day(settings.duckdb_path, "call_logs", delivery(CALL_LOGS, day4, day=monday))
+    assert dbt_build(settings, progress=False).success
+    week = "week_start = date '2025-11-24'"
+    columns = "customer_id, as_of_date, complaints, open_complaints, complaints_to_date, complaints_last_30_days, " \
+              "repeat_contacts_last_30_days, last_complaint_date, churn_risk_score"  # fmt: skip
+    sql = f"select {columns} from marts.customer_health_weekly where {week} order by customer_id"
+    incremental = query(settings, sql)
+    before = query(settings, "select customer_id, open_complaints, complaints_to_date from "
+                             "marts.customer_health_weekly where week_start = date '2025-11-17' order by 1")  # fmt: skip
+    assert incremental and before
+    fresh = make_settings(tmp_path)
+    shutil.copy(settings.duckdb_path, fresh.duckdb_path)
+    assert dbt_build(fresh, full_refresh=True, select="+customer_health_weekly", progress=False).success
+    assert query(fresh, sql) == incremental
+    by_customer = {r["customer_id"]: r for r in incremental}
+    opened_before = {r["customer_id"]: r["open_complaints"] for r in before}
+    # C5's Blocked call was resolved on Monday: one open complaint fewer than the Sunday before.
+    assert by_customer[C5]["open_complaints"] == opened_before[C5] - 1

@@ -9,8 +9,13 @@
     contact in the last 30 days (up to 2), 10 per complaint in the last 30 days (up to 3), and 10 for
     complaining through more than one channel in those 30 days. high >= 60, medium >= 30.
 
-    Incremental: only weeks that hold or follow a delivery loaded since the last build are
-    recomputed (macro cs_rebuild_from); a closed week keeps what was known at its end.
+    Incremental, at the cost of the window, not the history (issue 10): only weeks that hold or follow
+    a delivery loaded since the last build are recomputed (from rebuilt_from, a Monday; macro
+    cs_rebuild_week), and each from the stored row of the week before it, which already holds
+    everything known by that Sunday - the complaints to date, the latest complaint day and the open
+    complaints. A rebuilt week reads only the complaints that can change it: those of the 30 days
+    before rebuilt_from, those delivered since, and their status deliveries of that span. A closed
+    week keeps what was known at its end.
 -#}
 {{ config(materialized='incremental', unique_key='customer_week_key', meta={'publish': 'rows_built'},
           post_hook="{{ forget_departed_customers() }}") }}
@@ -18,50 +23,74 @@
 -- depends_on: {{ ref('dim_customers') }}  (read by the post-hook)
 
 {%- set week_of = "cast(" ~ dbt.dateadd('day', "1 - " ~ iso_day_of_week('{d}'), '{d}') ~ " as date)" %}
+{%- set history_model = ref('int_complaint_status_history') %}
+{#- A literal, so that the warehouse skips the blocks of older history before it reads them. #}
+{%- set rebuilt_from = cs_rebuild_week(history_model, week_of) %}
+{%- set window_from = dbt.dateadd('day', -30, rebuilt_from) %}
 
 with
 
 complaints as (
 
+    -- The complaints a rebuilt week can count: requested in the 30 days before rebuilt_from or later,
+    -- or delivered since it. Any other complaint was known, with its final status, before
+    -- rebuilt_from began, and is in the stored figures the rebuilt weeks start from.
     select
         fct.complaint_key,
         fct.customer_id,
         fct.channel,
         fct.complaint_date,
-        fct.is_repeat_contact
+        fct.is_repeat_contact,
+        fct.resolution_status as latest_status
     from {{ ref('fct_complaints') }} as fct
     where fct.has_known_customer
+        and (fct.complaint_date > {{ window_from }} or fct._ingest_date >= {{ rebuilt_from }})
 
 ),
 
-history as (
+recent_history as (
 
-    select * from {{ ref('int_complaint_status_history') }}
+    -- Status deliveries of the same span: the status of those complaints on any day from rebuilt_from on.
+    select complaint_key, status_date, next_status_date, resolution_status, previous_status, first_delivered_date
+    from {{ history_model }}
+    where status_date > {{ window_from }}
+
+),
+
+firsts as (
+
+    select
+        complaint_key,
+        min(first_delivered_date) as first_delivered_date,
+        min(status_date) as first_recent_status_date
+    from recent_history
+    group by complaint_key
 
 ),
 
 known as (
 
-    -- Each complaint with the day it was first delivered (before that day nobody knew of it) and
-    -- the day it became known: the later of the two.
+    -- Each complaint with the day it became known: the later of its request day and its first
+    -- delivery. One without a delivery in the span was delivered before it, so known when requested.
     select
         complaints.*,
-        firsts.first_delivered_date,
-        greatest(complaints.complaint_date, firsts.first_delivered_date) as known_from
+        firsts.first_recent_status_date,
+        before_span.previous_status as status_before_span,
+        greatest(complaints.complaint_date, coalesce(firsts.first_delivered_date, complaints.complaint_date))
+            as known_from
     from complaints
-    inner join (
-        select complaint_key, min(first_delivered_date) as first_delivered_date
-        from history
-        group by complaint_key
-    ) as firsts
+    left join firsts
         on complaints.complaint_key = firsts.complaint_key
+    left join recent_history as before_span
+        on before_span.complaint_key = firsts.complaint_key
+        and before_span.status_date = firsts.first_recent_status_date
 
 ),
 
 deliveries as (
 
     select status_date as snapshot_date, max(_loaded_at) as loaded_at
-    from history
+    from {{ history_model }}
     group by status_date
 
 ),
@@ -72,23 +101,37 @@ latest as (
 
 ),
 
-rebuilt as (
-
-    -- The first week this build recomputes: a full build all of them.
-    select {{ week_of | replace('{d}', cs_rebuild_from('deliveries')) }} as week_start
-
-),
-
 weeks as (
 
     select distinct {{ week_of | replace('{d}', 'date_day') }} as week_start
     from {{ ref('dim_date') }}
     where date_day <= (select latest_delivery from latest)
+        and date_day >= {{ rebuilt_from }}
+
+),
+
+carried as (
+
+    -- What the week before rebuilt_from knew by its Sunday (stored; nothing on a full build).
+    {%- if is_incremental() %}
+    select customer_id, complaints_to_date, last_complaint_date, open_complaints
+    from {{ this }}
+    where week_start = {{ dbt.dateadd('day', -7, rebuilt_from) }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_bigint() }}) as complaints_to_date,
+        cast(null as date) as last_complaint_date,
+        cast(null as {{ dbt.type_bigint() }}) as open_complaints
+    from (select 1 as nothing) as no_stored_rows
+    where 1 = 0
+    {%- endif %}
 
 ),
 
 customer_weeks as (
 
+    -- Every customer with a complaint, each week from the week of their first one (or rebuilt_from).
     select
         firsts.customer_id,
         weeks.week_start,
@@ -99,86 +142,91 @@ customer_weeks as (
         end as as_of_date,
         latest.source_loaded_at
     from (
-        select customer_id, {{ week_of | replace('{d}', 'min(complaint_date)') }} as first_week
-        from known
+        select customer_id, min(first_week) as first_week
+        from (
+            select customer_id, {{ week_of | replace('{d}', 'complaint_date') }} as first_week from known
+            union all
+            select customer_id, cast({{ dbt.dateadd('day', -7, rebuilt_from) }} as date) from carried
+        ) as starts
         group by customer_id
     ) as firsts
     cross join latest
     inner join weeks
         on weeks.week_start >= firsts.first_week
-    where weeks.week_start >= (select week_start from rebuilt)
 
 ),
 
--- Why the figures are split by age: a rebuilt week needs each customer's last 30 days in detail,
--- but of everything older only a count and a latest date, summed once per customer. A week's
--- figures thus cost the window, not the customer's whole history.
+-- The status of a known complaint on day D of the span: its delivery alive on D; before its first
+-- delivery in the span, the one before that (previous_status); without any in the span, its latest.
+-- Looked up for the few days that matter (each rebuilt week's as_of_date, and the eve of
+-- rebuilt_from), so every join below is on equal keys.
 
-before_rebuilt as (
+status_at_end as (
 
-    -- What was known before the first rebuilt week began, per customer.
-    select customer_id, count(*) as complaints, max(complaint_date) as last_complaint_date
-    from known
-    where known_from < (select week_start from rebuilt)
-    group by customer_id
+    select recent_history.complaint_key, ends.as_of_date, recent_history.resolution_status
+    from recent_history
+    inner join (select distinct as_of_date from customer_weeks) as ends
+        on recent_history.status_date <= ends.as_of_date
+        and coalesce(recent_history.next_status_date, cast('9999-12-31' as date)) > ends.as_of_date
+
+),
+
+status_on_eve as (
+
+    select complaint_key, resolution_status
+    from recent_history
+    where status_date < {{ rebuilt_from }}
+        and coalesce(next_status_date, cast('9999-12-31' as date)) >= {{ rebuilt_from }}
 
 ),
 
 seen as (
 
-    -- Each rebuilt customer-week's complaints that became known from its first rebuilt week on,
-    -- as known at the week's end.
     select
         customer_weeks.customer_id,
         customer_weeks.week_start,
         known.channel,
         known.complaint_date,
         known.is_repeat_contact,
-        known.known_from >= (select week_start from rebuilt) as known_from_rebuilt,
+        known.known_from <= customer_weeks.as_of_date as is_known,
+        known.known_from >= {{ rebuilt_from }} as known_from_rebuilt,
         known.complaint_date >= customer_weeks.week_start as in_week,
-        known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.as_of_date') }} as in_last_30_days
+        known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.as_of_date') }} as in_last_30_days,
+        -- Open at the week's end, and open on the eve of rebuilt_from (counted in the carried figure).
+        known.known_from <= customer_weeks.as_of_date
+            and coalesce(at_end.resolution_status, known.status_before_span, known.latest_status) <> 'Resolved'
+            as is_open_at_end,
+        known.known_from < {{ rebuilt_from }}
+            and coalesce(at_eve.resolution_status, known.status_before_span, known.latest_status) <> 'Resolved'
+            as was_open_on_eve
     from customer_weeks
     inner join known
         on known.customer_id = customer_weeks.customer_id
-        and known.known_from <= customer_weeks.as_of_date
-        and (known.known_from >= (select week_start from rebuilt)
-             or known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.week_start') }})
-
-),
-
-open_at_end as (
-
-    select customer_weeks.customer_id, customer_weeks.week_start, count(*) as open_complaints
-    from history
-    inner join known
-        on known.complaint_key = history.complaint_key
-    inner join customer_weeks
-        on customer_weeks.customer_id = known.customer_id
-        and known.known_from <= customer_weeks.as_of_date
-        and history.status_date <= customer_weeks.as_of_date
-        and (history.next_status_date is null or customer_weeks.as_of_date < history.next_status_date)
-    where history.resolution_status <> 'Resolved'
-        and (history.next_status_date is null or history.next_status_date > (select week_start from rebuilt))
-    group by customer_weeks.customer_id, customer_weeks.week_start
+    left join status_at_end as at_end
+        on at_end.complaint_key = known.complaint_key
+        and at_end.as_of_date = customer_weeks.as_of_date
+    left join status_on_eve as at_eve
+        on at_eve.complaint_key = known.complaint_key
 
 ),
 
 weekly as (
 
     select
-        seen.customer_id,
-        seen.week_start,
-        count(case when in_week then 1 end) as complaints,
-        count(case when in_week and is_repeat_contact then 1 end) as repeat_contacts,
-        {{ channels_counted('in_week') }} as channels_used,
-        -- Complaints known before the first rebuilt week are counted once, in before_rebuilt.
-        count(case when known_from_rebuilt then 1 end) as complaints_since_rebuilt,
-        count(case when in_last_30_days then 1 end) as complaints_last_30_days,
-        count(case when in_last_30_days and is_repeat_contact then 1 end) as repeat_contacts_last_30_days,
-        {{ channels_counted('in_last_30_days') }} as channels_last_30_days,
-        max(complaint_date) as last_complaint_date
+        customer_id,
+        week_start,
+        count(case when is_known and in_week then 1 end) as complaints,
+        count(case when is_known and in_week and is_repeat_contact then 1 end) as repeat_contacts,
+        {{ channels_counted('is_known and in_week') }} as channels_used,
+        -- Complaints known before rebuilt_from are in the carried figures.
+        count(case when is_known and known_from_rebuilt then 1 end) as complaints_since_rebuilt,
+        count(case when is_known and in_last_30_days then 1 end) as complaints_last_30_days,
+        count(case when is_known and in_last_30_days and is_repeat_contact then 1 end) as repeat_contacts_last_30_days,
+        {{ channels_counted('is_known and in_last_30_days') }} as channels_last_30_days,
+        max(case when is_known then complaint_date end) as last_complaint_date,
+        count(case when is_open_at_end then 1 end) - count(case when was_open_on_eve then 1 end) as open_change
     from seen
-    group by seen.customer_id, seen.week_start
+    group by customer_id, week_start
 
 ),
 
@@ -189,32 +237,25 @@ scored as (
         customer_weeks.week_start,
         customer_weeks.as_of_date,
         coalesce(weekly.complaints, 0) as complaints,
-        coalesce(open_at_end.open_complaints, 0) as open_complaints,
+        coalesce(carried.open_complaints, 0) + coalesce(weekly.open_change, 0) as open_complaints,
         coalesce(weekly.repeat_contacts, 0) as repeat_contacts,
         coalesce(weekly.channels_used, 0) as channels_used,
-        coalesce(weekly.complaints_since_rebuilt, 0) + coalesce(before_rebuilt.complaints, 0) as complaints_to_date,
+        coalesce(weekly.complaints_since_rebuilt, 0) + coalesce(carried.complaints_to_date, 0) as complaints_to_date,
         coalesce(weekly.complaints_last_30_days, 0) as complaints_last_30_days,
         coalesce(weekly.repeat_contacts_last_30_days, 0) as repeat_contacts_last_30_days,
         greatest(
-            coalesce(weekly.last_complaint_date, before_rebuilt.last_complaint_date),
-            coalesce(before_rebuilt.last_complaint_date, weekly.last_complaint_date)
+            coalesce(weekly.last_complaint_date, carried.last_complaint_date),
+            coalesce(carried.last_complaint_date, weekly.last_complaint_date)
         ) as last_complaint_date,
-        15 * least(coalesce(open_at_end.open_complaints, 0), 2)
-            + 15 * least(coalesce(weekly.repeat_contacts_last_30_days, 0), 2)
-            + 10 * least(coalesce(weekly.complaints_last_30_days, 0), 3)
-            + case when coalesce(weekly.channels_last_30_days, 0) > 1 then 10 else 0 end
-            as churn_risk_score,
+        coalesce(weekly.channels_last_30_days, 0) as channels_last_30_days,
         customer_weeks.source_loaded_at
 
     from customer_weeks
     left join weekly
         on customer_weeks.customer_id = weekly.customer_id
         and customer_weeks.week_start = weekly.week_start
-    left join open_at_end
-        on customer_weeks.customer_id = open_at_end.customer_id
-        and customer_weeks.week_start = open_at_end.week_start
-    left join before_rebuilt
-        on customer_weeks.customer_id = before_rebuilt.customer_id
+    left join carried
+        on customer_weeks.customer_id = carried.customer_id
 
 ),
 
@@ -242,7 +283,16 @@ final as (
         end as churn_risk,
         source_loaded_at,
         {{ build_timestamp() }} as _built_at
-    from scored
+    from (
+        select
+            scored.*,
+            15 * least(open_complaints, 2)
+                + 15 * least(repeat_contacts_last_30_days, 2)
+                + 10 * least(complaints_last_30_days, 3)
+                + case when channels_last_30_days > 1 then 10 else 0 end
+                as churn_risk_score
+        from scored
+    ) as with_score
 
 )
 
