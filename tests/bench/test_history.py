@@ -17,6 +17,7 @@ from coretelecoms.bench.history import (
     pod_memory_env,
     ratios,
     step_argv,
+    step_env,
 )
 from coretelecoms.pipeline.steps import STEPS
 
@@ -141,3 +142,14 @@ def test_pod_memory_is_each_steps_pod_limit():
     for step in STEPS:
         assert pod_memory_env(step.name) == {"CORETELECOMS_TRANSFORM_MEMORY": SHAPES[step.shape].memory_limit}
     assert pod_memory_env("transform")["CORETELECOMS_TRANSFORM_MEMORY"] == "4Gi"  # the chart's dbt pod
+
+
+def test_transform_memory_sizes_the_transform_alone():
+    assert step_env("transform", pod_memory=False, transform_memory="1GiB") == {
+        "CORETELECOMS_TRANSFORM_MEMORY": "1GiB"
+    }
+    assert step_env("transform", pod_memory=True, transform_memory="1GiB") == {
+        "CORETELECOMS_TRANSFORM_MEMORY": "1GiB"
+    }
+    assert step_env("load", pod_memory=False, transform_memory="1GiB") == {}
+    assert step_env("transform", pod_memory=True, transform_memory=None) == pod_memory_env("transform")

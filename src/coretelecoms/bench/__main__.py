@@ -37,8 +37,14 @@ def _parser() -> argparse.ArgumentParser:
         "--home", type=Path, help="keep the scratch CORETELECOMS_HOME here (default: a temp dir)"
     )
     history.add_argument(
-        "--pod-memory", action="store_true",
+        "--pod-memory",
+        action="store_true",
         help="give each step its pod's memory limit as a setting, as its cgroup would (default: the host's RAM)",
+    )
+    history.add_argument(
+        "--transform-memory",
+        metavar="SIZE",
+        help="the transform's memory setting on every day (e.g. 1GiB: a dbt pod sized for the volume)",
     )
     pods = sub.add_parser("pods", help="each step of a day in its image under its pod's limits (docker)")
     pods.add_argument("--home", type=Path, required=True, help="a CORETELECOMS_HOME with sources and history")
@@ -77,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return history.main(args.days, volume=args.volume, scale=args.scale, start=args.start,
                             seed=args.seed, json_path=args.json_path, home=args.home,
-                            pod_memory=args.pod_memory)  # fmt: skip
+                            pod_memory=args.pod_memory, transform_memory=args.transform_memory)  # fmt: skip
     return 0
 
 

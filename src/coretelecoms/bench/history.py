@@ -100,13 +100,22 @@ def pod_memory_env(name: str) -> dict[str, str]:
     return {"CORETELECOMS_TRANSFORM_MEMORY": SHAPES[step.shape].memory_limit}
 
 
+def step_env(name: str, *, pod_memory: bool, transform_memory: str | None) -> dict[str, str]:
+    """The memory settings one step runs with: its pod's limit on request, and the transform's own size."""
+    settings = pod_memory_env(name) if pod_memory else {}
+    if transform_memory and name == "transform":
+        settings["CORETELECOMS_TRANSFORM_MEMORY"] = transform_memory
+    return settings
+
+
 def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume: str | None = None,
-                scale: float | None = None, seed: int = 42, pod_memory: bool = False, echo=None,
-                checkpoint=None) -> dict:  # fmt: skip
+                scale: float | None = None, seed: int = 42, pod_memory: bool = False,
+                transform_memory: str | None = None, echo=None, checkpoint=None) -> dict:  # fmt: skip
     """Generate `days` days into `home`, then run every step of every day; return the figures.
 
     `pod_memory` gives each step its pod's memory limit as a setting, as the container's cgroup
     would on the cluster (DuckDB then keeps its cache within 60 % of it); otherwise the host's RAM.
+    `transform_memory` (e.g. '1GiB') sizes the transform alone, as a dbt pod sized for the volume would.
 
     `checkpoint(report)` is called after every day with the figures so far (a long run that is
     stopped, or fails on day 17, still leaves its first 16 days); a failure is recorded in the
@@ -119,14 +128,17 @@ def run_history(home: Path, dsn: str, *, days: int, start: date = START, volume:
     if echo:
         echo(f"generated {days} day(s) in {generated.seconds:.1f} s (peak {mb(generated.peak_rss)} MB)")
     header = {"start": start.isoformat(), "days": days, "volume": volume, "scale": scale, "seed": seed,
-              "pod_memory": pod_memory,
+              "pod_memory": pod_memory, "transform_memory": transform_memory,
               "generate": {"seconds": round(generated.seconds, 2), "peak_rss_mb": mb(generated.peak_rss)}}  # fmt: skip
     results: list[DayFigures] = []
     for offset in range(days):
         day = start + timedelta(days=offset)
         figures = DayFigures(date=day.isoformat())
         for name, args in step_argv(day):
-            run = run_child(_cli(args), env={**env, **pod_memory_env(name)} if pod_memory else env)
+            run = run_child(
+                _cli(args),
+                env={**env, **step_env(name, pod_memory=pod_memory, transform_memory=transform_memory)},
+            )
             if run.returncode != 0:
                 problem = f"{name} on {day} failed (exit {run.returncode}): {run.tail()}"
                 if checkpoint:
@@ -157,7 +169,9 @@ def dbt_node_times(run_results: Path, top: int = 6) -> dict | None:
         return None
 
     def kind(unique_id: str) -> str:
-        return {"model": "models", "test": "data_tests", "unit_test": "unit_tests"}.get(unique_id.split(".")[0], "other")
+        return {"model": "models", "test": "data_tests", "unit_test": "unit_tests"}.get(
+            unique_id.split(".")[0], "other"
+        )
 
     totals: dict[str, float] = {}
     for node in results:
@@ -173,8 +187,12 @@ def _report(header: dict, results: list[DayFigures]) -> dict:
         **header,
         "days_done": len(results),
         "per_day": [
-            {"date": d.date, "steps": {n: asdict(s) for n, s in d.steps.items()}, "total": asdict(d.total),
-             "dbt_nodes": d.dbt_nodes}
+            {
+                "date": d.date,
+                "steps": {n: asdict(s) for n, s in d.steps.items()},
+                "total": asdict(d.total),
+                "dbt_nodes": d.dbt_nodes,
+            }
             for d in results
         ],
         "ratios": ratios(results),
@@ -254,7 +272,8 @@ def _fmt(value: float | None) -> str:
 
 
 def main(days: int, *, volume: str | None, scale: float | None, start: date, seed: int,
-         json_path: Path | None, home: Path | None, pod_memory: bool = False) -> int:  # fmt: skip
+         json_path: Path | None, home: Path | None, pod_memory: bool = False,
+         transform_memory: str | None = None) -> int:  # fmt: skip
     """The `history` subcommand: figures on stdout as they come, the table at the end, --json on request."""
     from coretelecoms.common.postgres import postgres_dsn
 
@@ -272,7 +291,8 @@ def main(days: int, *, volume: str | None, scale: float | None, start: date, see
             # server looks), so `bench pods` can run the same days' steps again afterwards.
             with postgres_dsn(None, (scratch if home else Path(tmp)) / "pg") as dsn:
                 report = run_history(scratch, dsn, days=days, start=start, volume=volume, scale=scale,
-                                     seed=seed, pod_memory=pod_memory, echo=lambda line: print(line, flush=True),
+                                     seed=seed, pod_memory=pod_memory, transform_memory=transform_memory,
+                                     echo=lambda line: print(line, flush=True),
                                      checkpoint=checkpoint)  # fmt: skip
         except StepFailedError as exc:
             print(f"history: {exc}", file=sys.stderr)
