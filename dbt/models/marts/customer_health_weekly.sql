@@ -68,22 +68,50 @@ firsts as (
 
 ),
 
+status_on_eve as (
+
+    -- The delivery of each complaint alive on the eve of rebuilt_from.
+    select complaint_key, resolution_status
+    from recent_history
+    where status_date < {{ rebuilt_from }}
+        and coalesce(next_status_date, cast('9999-12-31' as date)) >= {{ rebuilt_from }}
+
+),
+
 known as (
 
     -- Each complaint with the day it became known: the later of its request day and its first
     -- delivery. One without a delivery in the span was delivered before it, so known when requested.
+    -- Its status on a day of the span: the delivery alive that day; before its first delivery in
+    -- the span, the one before that (previous_status); without any in the span, its latest.
     select
-        complaints.*,
-        firsts.first_recent_status_date,
-        before_span.previous_status as status_before_span,
-        greatest(complaints.complaint_date, coalesce(firsts.first_delivered_date, complaints.complaint_date))
-            as known_from
-    from complaints
-    left join firsts
-        on complaints.complaint_key = firsts.complaint_key
-    left join recent_history as before_span
-        on before_span.complaint_key = firsts.complaint_key
-        and before_span.status_date = firsts.first_recent_status_date
+        complaint_key,
+        customer_id,
+        channel,
+        complaint_date,
+        is_repeat_contact,
+        known_from,
+        -- Open on the eve of rebuilt_from, so counted in the carried figure.
+        known_from < {{ rebuilt_from }}
+            and coalesce(status_on_eve, status_before_span, latest_status) <> 'Resolved' as was_open_on_eve,
+        -- Open on a day of the span on which no delivery of it is alive.
+        coalesce(status_before_span, latest_status) <> 'Resolved' as open_between_deliveries
+    from (
+        select
+            complaints.*,
+            on_eve.resolution_status as status_on_eve,
+            before_span.previous_status as status_before_span,
+            greatest(complaints.complaint_date, coalesce(firsts.first_delivered_date, complaints.complaint_date))
+                as known_from
+        from complaints
+        left join firsts
+            on complaints.complaint_key = firsts.complaint_key
+        left join recent_history as before_span
+            on before_span.complaint_key = firsts.complaint_key
+            and before_span.status_date = firsts.first_recent_status_date
+        left join status_on_eve as on_eve
+            on on_eve.complaint_key = complaints.complaint_key
+    ) as with_status
 
 ),
 
@@ -129,11 +157,10 @@ carried as (
 
 ),
 
-customer_weeks as (
+week_ends as (
 
-    -- Every customer with a complaint, each week from the week of their first one (or rebuilt_from).
+    -- Each rebuilt week's as_of_date: its Sunday, or the latest delivery for the week in progress.
     select
-        firsts.customer_id,
         weeks.week_start,
         case
             when {{ dbt.dateadd('day', 6, 'weeks.week_start') }} < latest.latest_delivery
@@ -141,6 +168,19 @@ customer_weeks as (
             else latest.latest_delivery
         end as as_of_date,
         latest.source_loaded_at
+    from weeks
+    cross join latest
+
+),
+
+customer_weeks as (
+
+    -- Every customer with a complaint, each week from the week of their first one (or rebuilt_from).
+    select
+        firsts.customer_id,
+        week_ends.week_start,
+        week_ends.as_of_date,
+        week_ends.source_loaded_at
     from (
         select customer_id, min(first_week) as first_week
         from (
@@ -150,63 +190,44 @@ customer_weeks as (
         ) as starts
         group by customer_id
     ) as firsts
-    cross join latest
-    inner join weeks
-        on weeks.week_start >= firsts.first_week
+    inner join week_ends
+        on week_ends.week_start >= firsts.first_week
 
 ),
 
--- The status of a known complaint on day D of the span: its delivery alive on D; before its first
--- delivery in the span, the one before that (previous_status); without any in the span, its latest.
--- Looked up for the few days that matter (each rebuilt week's as_of_date, and the eve of
--- rebuilt_from), so every join below is on equal keys.
+-- Looked up for the few days that matter, each rebuilt week's as_of_date, so the join is on equal keys.
 
 status_at_end as (
 
-    select recent_history.complaint_key, ends.as_of_date, recent_history.resolution_status
+    select recent_history.complaint_key, ends.as_of_date, recent_history.resolution_status <> 'Resolved' as is_open
     from recent_history
-    inner join (select distinct as_of_date from customer_weeks) as ends
+    inner join week_ends as ends
         on recent_history.status_date <= ends.as_of_date
         and coalesce(recent_history.next_status_date, cast('9999-12-31' as date)) > ends.as_of_date
 
 ),
 
-status_on_eve as (
-
-    select complaint_key, resolution_status
-    from recent_history
-    where status_date < {{ rebuilt_from }}
-        and coalesce(next_status_date, cast('9999-12-31' as date)) >= {{ rebuilt_from }}
-
-),
-
 seen as (
 
+    -- Each rebuilt customer-week's complaints known by its as_of_date.
     select
         customer_weeks.customer_id,
         customer_weeks.week_start,
         known.channel,
         known.complaint_date,
         known.is_repeat_contact,
-        known.known_from <= customer_weeks.as_of_date as is_known,
         known.known_from >= {{ rebuilt_from }} as known_from_rebuilt,
         known.complaint_date >= customer_weeks.week_start as in_week,
         known.complaint_date > {{ dbt.dateadd('day', -30, 'customer_weeks.as_of_date') }} as in_last_30_days,
-        -- Open at the week's end, and open on the eve of rebuilt_from (counted in the carried figure).
-        known.known_from <= customer_weeks.as_of_date
-            and coalesce(at_end.resolution_status, known.status_before_span, known.latest_status) <> 'Resolved'
-            as is_open_at_end,
-        known.known_from < {{ rebuilt_from }}
-            and coalesce(at_eve.resolution_status, known.status_before_span, known.latest_status) <> 'Resolved'
-            as was_open_on_eve
+        coalesce(at_end.is_open, known.open_between_deliveries) as is_open_at_end,
+        known.was_open_on_eve
     from customer_weeks
     inner join known
         on known.customer_id = customer_weeks.customer_id
+        and known.known_from <= customer_weeks.as_of_date
     left join status_at_end as at_end
         on at_end.complaint_key = known.complaint_key
         and at_end.as_of_date = customer_weeks.as_of_date
-    left join status_on_eve as at_eve
-        on at_eve.complaint_key = known.complaint_key
 
 ),
 
@@ -215,15 +236,15 @@ weekly as (
     select
         customer_id,
         week_start,
-        count(case when is_known and in_week then 1 end) as complaints,
-        count(case when is_known and in_week and is_repeat_contact then 1 end) as repeat_contacts,
-        {{ channels_counted('is_known and in_week') }} as channels_used,
+        count(case when in_week then 1 end) as complaints,
+        count(case when in_week and is_repeat_contact then 1 end) as repeat_contacts,
+        {{ channels_counted('in_week') }} as channels_used,
         -- Complaints known before rebuilt_from are in the carried figures.
-        count(case when is_known and known_from_rebuilt then 1 end) as complaints_since_rebuilt,
-        count(case when is_known and in_last_30_days then 1 end) as complaints_last_30_days,
-        count(case when is_known and in_last_30_days and is_repeat_contact then 1 end) as repeat_contacts_last_30_days,
-        {{ channels_counted('is_known and in_last_30_days') }} as channels_last_30_days,
-        max(case when is_known then complaint_date end) as last_complaint_date,
+        count(case when known_from_rebuilt then 1 end) as complaints_since_rebuilt,
+        count(case when in_last_30_days then 1 end) as complaints_last_30_days,
+        count(case when in_last_30_days and is_repeat_contact then 1 end) as repeat_contacts_last_30_days,
+        {{ channels_counted('in_last_30_days') }} as channels_last_30_days,
+        max(complaint_date) as last_complaint_date,
         count(case when is_open_at_end then 1 end) - count(case when was_open_on_eve then 1 end) as open_change
     from seen
     group by customer_id, week_start
