@@ -25,8 +25,7 @@
 {% macro cs_rebuild_from(deliveries) -%}
     {%- if is_incremental() -%}
         (select coalesce(min(snapshot_date), cast('9999-12-31' as date)) from {{ deliveries }}
-         where loaded_at > (select coalesce(max(source_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }}))
-                            from {{ this }}))
+         where loaded_at > {{ coretelecoms.stored_watermark('source_loaded_at') }})
     {%- else -%}
         cast('0001-01-01' as date)
     {%- endif -%}
@@ -46,8 +45,7 @@
     {%- set first_day -%}
         select cast({{ week_of | replace('{d}', 'min(status_date)') }} as {{ dbt.type_string() }})
         from {{ history }}
-        where _loaded_at > (select coalesce(max(source_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }}))
-                            from {{ this }})
+        where _loaded_at > {{ coretelecoms.stored_watermark('source_loaded_at') }}
     {%- endset -%}
     {%- set monday = run_query(first_day).columns[0].values()[0] -%}
     {{ return("cast('" ~ (monday or '9999-12-27') ~ "' as date)") }}

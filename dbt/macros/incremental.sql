@@ -7,42 +7,99 @@
     a re-run with nothing new writes nothing.
 -#}
 
+{#-
+    The newest value of `column` (a timestamp) among this model's stored rows: its increment's
+    watermark; an empty table reflects nothing. Read when the model runs and written as a literal,
+    so the warehouse skips the blocks of older loads (min/max pruning) instead of reading all of
+    history to compare each row with a subquery's result.
+-#}
+{% macro stored_watermark(column) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set newest = run_query('select max(' ~ column ~ ') from ' ~ this).columns[0].values()[0] -%}
+        {#- ISO text with microseconds and, for a time-zone-aware column, its offset: the warehouse
+            reads the quoted literal as the compared column's own type, so the instant is exact. -#}
+        {%- set text = '1970-01-01 00:00:00' if newest is none
+                       else (newest if newest is string else newest.isoformat(sep=' ')) %}
+        '{{ text }}'
+    {%- else -%}
+        (select coalesce(max({{ column }}), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The newest RAW load this model's stored rows reflect. -#}
 {% macro loaded_watermark() -%}
-    (select coalesce(max(_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {{ coretelecoms.stored_watermark('_loaded_at') }}
 {%- endmacro %}
 
 
 {#- The newest build of fct_complaints this mart's stored rows reflect (their _built_at). -#}
 {% macro built_watermark() -%}
-    (select coalesce(max(_built_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {{ coretelecoms.stored_watermark('_built_at') }}
 {%- endmacro %}
 
 
 {#-
     The RAW rows a latest-wins staging model must (re)consider: on a full build all of them; on an
-    incremental one every delivery of each key that a newer load delivered, plus every delivery of
-    each stored key whose winning version came from a day loaded again (that load may have dropped
-    it, and an older delivery then wins again). `raw_key` is the key as staging cleans it, written
-    over RAW's columns; `key` is the staging column.
+    incremental one the rows of loads newer than the stored ones - which then compete only with
+    each key's stored winner (stored_winners) - plus, only when one of those loads replaced a day
+    already stored, every older delivery of each stored key whose winning version came from that
+    day (the new load may have dropped it, and an older delivery then wins again). A normal day
+    thus reads only its own RAW rows. `raw_key` is the key as staging cleans it, written over RAW's
+    columns; `key` is the staging column.
 -#}
 {% macro redelivered_rows(source_name, table_name, raw_key, key) -%}
     {%- set raw_rows = coretelecoms.source_or_empty(source_name, table_name) -%}
     select * from ({{ raw_rows }}) as raw_rows
     {%- if is_incremental() %}
-    -- A newly loaded row without a key stays in view, for staging's not_null test to catch.
-    where ({{ raw_key }} is null and _loaded_at > {{ coretelecoms.loaded_watermark() }})
-        or {{ raw_key }} in (
-        select {{ raw_key }} from ({{ raw_rows }}) as loaded
-        where _loaded_at > {{ coretelecoms.loaded_watermark() }}
-        union all
-        select {{ key }} from {{ this }}
-        where _ingest_date in (
-            select _ingest_date from ({{ raw_rows }}) as loaded
+    where _loaded_at > {{ coretelecoms.loaded_watermark() }}
+        {%- if coretelecoms._reloads_stored_days(raw_rows) %}
+    union all
+    select * from ({{ raw_rows }}) as raw_rows
+    where _loaded_at <= {{ coretelecoms.loaded_watermark() }}
+        and {{ raw_key }} in (
+            select {{ key }} from {{ this }}
+            where _ingest_date in ({{ coretelecoms._newly_loaded_days(raw_rows) }})
+        )
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    On an incremental build, the stored winner of each key a newer load delivered: `union all` rows
+    that compete with the newly loaded ones under latest_delivery. A winner whose day was loaded
+    again is left out - redelivered_rows brings that key's RAW deliveries instead. The keys are
+    read from RAW again rather than from the model's CTE, so that the warehouse filters the stored
+    rows by them as it scans (a join filter) instead of reading every stored row first.
+-#}
+{% macro stored_winners(source_name, table_name, raw_key, key) -%}
+    {%- if is_incremental() %}
+    {%- set raw_rows = coretelecoms.source_or_empty(source_name, table_name) %}
+    union all
+    select * from {{ this }}
+    where {{ key }} in (
+            select {{ raw_key }} from ({{ raw_rows }}) as loaded
             where _loaded_at > {{ coretelecoms.loaded_watermark() }}
         )
-    )
+        and _ingest_date not in ({{ coretelecoms._newly_loaded_days(raw_rows) }})
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The delivery days of the RAW loads newer than this model's rows. -#}
+{% macro _newly_loaded_days(raw_rows) -%}
+    select distinct _ingest_date from ({{ raw_rows }}) as loaded
+    where _loaded_at > {{ coretelecoms.loaded_watermark() }} and _ingest_date is not null
+{%- endmacro %}
+
+
+{#- Whether a newer load replaced a day this model already holds rows of (asked when it runs). -#}
+{% macro _reloads_stored_days(raw_rows) -%}
+    {%- if not execute -%}{{ return(true) }}{%- endif -%}
+    {%- set stored = run_query('select count(*) from ' ~ this ~ ' where _ingest_date in ('
+                               ~ coretelecoms._newly_loaded_days(raw_rows) ~ ')').columns[0].values()[0] -%}
+    {{ return(stored > 0) }}
 {%- endmacro %}
 
 

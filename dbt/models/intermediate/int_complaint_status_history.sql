@@ -15,30 +15,24 @@
 -#}
 {{ config(materialized='incremental', unique_key='history_key') }}
 
+{#- Named where it is read, not as a CTE: one read twice is materialised whole by DuckDB first. #}
+{%- set all_deliveries = ref('stg_raw__complaint_deliveries') %}
+
 with
-
-all_deliveries as (
-
-    select * from {{ ref('stg_raw__complaint_deliveries') }}
-
-),
 
 {% if is_incremental() %}
 touched as (
 
     select distinct channel, source_complaint_id
-    from all_deliveries
-    -- An empty table (built before any complaint arrived) reflects no load at all.
-    where _loaded_at > (
-        select coalesce(max(_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
-    )
+    from {{ all_deliveries }}
+    where _loaded_at > {{ loaded_watermark() }}
 
 ),
 
 deliveries as (
 
     select all_deliveries.*
-    from all_deliveries
+    from {{ all_deliveries }} as all_deliveries
     inner join touched
         on all_deliveries.channel = touched.channel
         and all_deliveries.source_complaint_id = touched.source_complaint_id
@@ -47,7 +41,7 @@ deliveries as (
 {% else %}
 deliveries as (
 
-    select * from all_deliveries
+    select * from {{ all_deliveries }}
 
 ),
 {% endif %}

@@ -26,7 +26,9 @@
 {%- set history_model = ref('int_complaint_status_history') %}
 {#- A literal, so that the warehouse skips the blocks of older history before it reads them. #}
 {%- set rebuilt_from = cs_rebuild_week(history_model, week_of) %}
-{%- set window_from = dbt.dateadd('day', -30, rebuilt_from) %}
+{#- Dates, not timestamps: compared as they are, the columns' min/max skip the older blocks. #}
+{%- set window_from = 'cast(' ~ dbt.dateadd('day', -30, rebuilt_from) ~ ' as date)' %}
+{%- set week_before = 'cast(' ~ dbt.dateadd('day', -7, rebuilt_from) ~ ' as date)' %}
 
 with
 
@@ -35,6 +37,9 @@ complaints as (
     -- The complaints a rebuilt week can count: requested in the 30 days before rebuilt_from or later,
     -- or delivered since it. Any other complaint was known, with its final status, before
     -- rebuilt_from began, and is in the stored figures the rebuilt weeks start from.
+    -- Two scans rather than one with an OR, so that each condition skips the blocks of older history.
+    {%- for condition in ['fct.complaint_date > ' ~ window_from,
+                          'fct._ingest_date >= ' ~ rebuilt_from ~ ' and (fct.complaint_date is null or fct.complaint_date <= ' ~ window_from ~ ')'] %}
     select
         fct.complaint_key,
         fct.customer_id,
@@ -43,8 +48,9 @@ complaints as (
         fct.is_repeat_contact,
         fct.resolution_status as latest_status
     from {{ ref('fct_complaints') }} as fct
-    where fct.has_known_customer
-        and (fct.complaint_date > {{ window_from }} or fct._ingest_date >= {{ rebuilt_from }})
+    where fct.has_known_customer and {{ condition }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -117,8 +123,11 @@ known as (
 
 deliveries as (
 
+    -- The latest delivery and load are among those since rebuilt_from: it is the Monday of the
+    -- earliest delivery loaded since the last build, so nothing before it is newer.
     select status_date as snapshot_date, max(_loaded_at) as loaded_at
     from {{ history_model }}
+    where status_date >= {{ rebuilt_from }}
     group by status_date
 
 ),
@@ -144,7 +153,7 @@ carried as (
     {%- if is_incremental() %}
     select customer_id, complaints_to_date, last_complaint_date, open_complaints
     from {{ this }}
-    where week_start = {{ dbt.dateadd('day', -7, rebuilt_from) }}
+    where week_start = {{ week_before }}
     {%- else %}
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
@@ -186,7 +195,7 @@ customer_weeks as (
         from (
             select customer_id, {{ week_of | replace('{d}', 'complaint_date') }} as first_week from known
             union all
-            select customer_id, cast({{ dbt.dateadd('day', -7, rebuilt_from) }} as date) from carried
+            select customer_id, {{ week_before }} from carried
         ) as starts
         group by customer_id
     ) as firsts

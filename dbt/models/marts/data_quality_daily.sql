@@ -38,10 +38,10 @@ deliveries as (
 changed_days as (
 
     select ingest_date from manifests
-    where published_at > (select coalesce(max(published_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where published_at > {{ stored_watermark('published_at') }}
     union
     select _ingest_date from deliveries
-    where _loaded_at > (select coalesce(max(source_loaded_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where _loaded_at > {{ stored_watermark('source_loaded_at') }}
 
 ),
 {% endif %}

@@ -23,34 +23,25 @@ with
 {% if is_incremental() %}
 
 {%- set customers, agents = ref('stg_raw__customers'), ref('stg_raw__agents') %}
-
-unioned as (
-
-    select * from {{ ref('int_complaints_unioned') }}
-
-),
-
-stored as (
-
-    select * from {{ this }}
-
-),
+{#- Named in each CTE that reads it, not as a CTE of its own: one read more than once is
+    materialised whole by DuckDB before any filter applies - all of history, every column. #}
+{%- set unioned, stored = ref('int_complaints_unioned'), this %}
 
 changed_rows as (
 
     -- Each filter reaches the staging tables (newest loads, or the few complaints named), so no step
     -- below reads all of history: only keys of stored rows are compared, never recomputed.
-    select * from unioned
+    select * from {{ unioned }} as unioned
     where _loaded_at > {{ loaded_watermark() }}
     {%- if snapshots_changed() %}
 
     union all
 
     select unioned.*
-    from unioned
+    from {{ unioned }} as unioned
     inner join (
         select stored.channel, stored.source_complaint_id
-        from stored
+        from {{ stored }} as stored
         left join {{ customers }} as customers on stored.source_customer_id = customers.customer_id
         left join {{ agents }} as agents on stored.source_agent_id = agents.agent_id
         where stored.has_known_customer <> (customers.customer_id is not null)
@@ -78,7 +69,7 @@ touched_contacts as (
     union all
 
     select stored.customer_id, stored.complaint_category, stored.requested_at, stored.has_known_customer
-    from stored
+    from {{ stored }} as stored
     inner join changed on stored.complaint_key = changed.complaint_key
 
 ),
@@ -107,7 +98,7 @@ nearby as (
         unioned.requested_at >= {{ dbt.dateadd('day', -window_days, 'touched_pairs.first_at') }}
             and unioned.requested_at <= {{ dbt.dateadd('day', window_days, 'touched_pairs.last_at') }}
             as is_neighbour
-    from unioned
+    from {{ unioned }} as unioned
     inner join touched_pairs
         on unioned.source_customer_id = touched_pairs.customer_id
         and unioned.complaint_category = touched_pairs.complaint_category

@@ -1,4 +1,4 @@
-{#- Incremental: only calls a newer load delivered are reconsidered (macros/incremental.sql). -#}
+{#- Incremental: only calls a newer load delivered are reconsidered, against their stored winners (macros/incremental.sql). -#}
 {{ config(materialized='incremental', unique_key='call_id') }}
 
 with
@@ -26,10 +26,18 @@ renamed as (
 
 ),
 
+candidates as (
+
+    -- The newly delivered versions, and on an incremental build each one's stored winner.
+    select * from renamed
+    {{ stored_winners('raw', 'call_logs', clean_text('call_id'), 'call_id') }}
+
+),
+
 deduplicated as (
 
     -- Exact duplicates collapse; a call re-delivered on a later day with a new status: latest wins.
-    select * from renamed
+    select * from candidates
     {{ latest_delivery('call_id', ['resolution_status', 'call_end_time', 'call_start_time', 'customer_id',
                                    'agent_id', 'complaint_category']) }}
 

@@ -1,4 +1,4 @@
-{#- Incremental: only complaints a newer load delivered are reconsidered (macros/incremental.sql). -#}
+{#- Incremental: only complaints a newer load delivered are reconsidered, against their stored winners (macros/incremental.sql). -#}
 {{ config(materialized='incremental', unique_key='complaint_id') }}
 
 with
@@ -27,10 +27,18 @@ renamed as (
 
 ),
 
+candidates as (
+
+    -- The newly delivered versions, and on an incremental build each one's stored winner.
+    select * from renamed
+    {{ stored_winners('raw', 'social_media_complaints', clean_text('complaint_id'), 'complaint_id') }}
+
+),
+
 deduplicated as (
 
     -- Exact duplicates collapse; a re-delivery on a later day with a new status: latest wins.
-    select * from renamed
+    select * from candidates
     {{ latest_delivery('complaint_id', ['resolution_status', 'resolved_at', 'requested_at', 'customer_id',
                                         'agent_id', 'complaint_category', 'media_channel']) }}
 

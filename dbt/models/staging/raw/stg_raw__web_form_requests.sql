@@ -1,4 +1,4 @@
-{#- Incremental: only requests a newer load delivered are reconsidered (macros/incremental.sql). -#}
+{#- Incremental: only requests a newer load delivered are reconsidered, against their stored winners (macros/incremental.sql). -#}
 {{ config(materialized='incremental', unique_key='request_id') }}
 
 with
@@ -26,10 +26,18 @@ renamed as (
 
 ),
 
+candidates as (
+
+    -- The newly delivered versions, and on an incremental build each one's stored winner.
+    select * from renamed
+    {{ stored_winners('raw', 'web_form_requests', clean_text('request_id'), 'request_id') }}
+
+),
+
 deduplicated as (
 
     -- Exact duplicates collapse; a re-delivery on a later day with a new status: latest wins.
-    select * from renamed
+    select * from candidates
     {{ latest_delivery('request_id', ['resolution_status', 'resolved_at', 'requested_at', 'customer_id',
                                       'agent_id', 'complaint_category']) }}
 
