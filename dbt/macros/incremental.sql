@@ -15,15 +15,22 @@
 -#}
 {% macro stored_watermark(column) -%}
     {%- if execute and is_incremental() -%}
-        {%- set newest = run_query('select max(' ~ column ~ ') from ' ~ this).columns[0].values()[0] -%}
-        {#- ISO text with microseconds and, for a time-zone-aware column, its offset: the warehouse
-            reads the quoted literal as the compared column's own type, so the instant is exact. -#}
-        {%- set text = '1970-01-01 00:00:00' if newest is none
-                       else (newest if newest is string else newest.isoformat(sep=' ')) %}
-        '{{ text }}'
+        {{ coretelecoms.newest_timestamp(this, column) or "'1970-01-01 00:00:00'" }}
     {%- else -%}
         (select coalesce(max({{ column }}), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The newest value of the timestamp `column` of `relation`, read now, as a quoted literal; none
+    when the relation has no rows. ISO text with microseconds and, for a time-zone-aware column, its
+    offset: the warehouse reads the literal as the compared column's own type, so the instant is exact.
+-#}
+{% macro newest_timestamp(relation, column) -%}
+    {%- set newest = run_query('select max(' ~ column ~ ') from ' ~ relation).columns[0].values()[0] -%}
+    {%- if newest is none -%}{{ return(none) }}{%- endif -%}
+    {{ return("'" ~ (newest if newest is string else newest.isoformat(sep=' ')) ~ "'") }}
 {%- endmacro %}
 
 

@@ -74,6 +74,19 @@ def test_threads_stay_within_the_cpus():
     assert Resources(memory_bytes=None, cpus=2).duckdb_memory_limit is None
 
 
+def test_under_a_memory_limit_dbt_runs_one_model_at_a_time(tmp_path):
+    """Concurrent models share DuckDB's one memory_limit; within a limit, one at a time (DuckDB uses every CPU)."""
+    pod = _cgroup(tmp_path, {"memory.max": str(4 * GiB), "cpu.max": "200000 100000"})
+    resources = step_resources({}, pod)
+    assert resources.cpus == min(2, os.cpu_count()) and resources.memory_limited
+    assert resources.dbt_threads == 1
+    assert step_resources({"CORETELECOMS_TRANSFORM_MEMORY": "8GiB"}, pod).dbt_threads == 1
+    # No limit anywhere: the machine's RAM bounds DuckDB, and dbt overlaps models across the CPUs.
+    host = _cgroup(tmp_path / "host", {"memory.max": "max", "cpu.max": "max 100000"})
+    assert not step_resources({}, host).memory_limited
+    assert step_resources({}, host).dbt_threads == min(4, os.cpu_count())
+
+
 def test_duckdb_in_dbt_runs_with_the_step_memory_limit(tmp_path, monkeypatch):
     """The limit reaches DuckDB through the profile: dbt's own connection reports it."""
     from dbt.cli.main import dbtRunner
